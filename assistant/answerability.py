@@ -1,0 +1,141 @@
+"""Answer or abstain, decided by the pipeline rather than by trusting a small LLM.
+
+A question is answerable when one of the top sections (a) contains every named entity and
+number of the question, (b) contains enough of its other key terms, and (c) is semantically
+close enough (dense similarity). "How many Sputnik V doses were delivered to Vietnam?" is
+refused although the corpus talks about Sputnik V doses: no section mentions Vietnam."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .config import Settings
+from .index import Index
+from .models import SectionHit
+from .text import QUESTION_WORDS, STOPWORDS, fold_quotes, stem, term_matches, words
+
+# Capitalised words that are not topics: sentence openers and courtesy words.
+_NOT_ENTITIES = STOPWORDS | QUESTION_WORDS | {"please", "tell", "give", "list", "explain", "describe", "according"}
+
+# Demonyms whose stem does not share a prefix with the country name.
+_DEMONYMS = {
+    "french": "franc", "british": "britain", "dutch": "netherland", "chinese": "china", "swiss": "switzerland",
+    "danish": "denmark", "swedish": "sweden", "finnish": "finland", "polish": "poland", "turkish": "turkey",
+    "spanish": "spain", "greek": "greec", "irish": "ireland", "norwegian": "norway", "belarusian": "belarus",
+    "ukrainian": "ukrain", "georgian": "georgia", "armenian": "armenia", "azerbaijani": "azerbaijan",
+    "afghan": "afghanistan", "pakistani": "pakistan", "iranian": "iran", "iraqi": "iraq", "israeli": "israel",
+    "filipino": "philippin", "philippine": "philippin", "emirati": "emir", "moldovan": "moldova",
+    "kazakh": "kazakhstan", "uzbek": "uzbekistan", "tajik": "tajikistan", "kyrgyz": "kyrgyzstan",
+    "ethiopian": "ethiopia", "libyan": "libya", "syrian": "syria", "estonian": "estonia",
+    "lithuanian": "lithuania", "latvian": "latvia", "german": "germani", "american": "us",
+    "nicaraguan": "nicaragua", "venezuelan": "venezuela", "cuban": "cuba", "egyptian": "egypt",
+}
+
+
+@dataclass
+class KeyTerms:
+    entities: list[str]  # stems that must occur (names, acronyms, numbers)
+    content: list[str]  # other topic stems
+    surface: dict[str, str] = field(default_factory=dict)  # stem -> the word as the user wrote it
+
+
+@dataclass
+class SectionCheck:
+    hit: SectionHit
+    missing_entities: list[str]
+    coverage: float
+
+
+@dataclass
+class Decision:
+    answerable: bool
+    reason: str
+    sections: list[SectionHit]  # supporting section first
+    checks: list[SectionCheck] = field(default_factory=list)
+
+    @property
+    def best(self) -> SectionCheck | None:
+        return self.checks[0] if self.checks else None
+
+
+_TOKEN = re.compile(r"[0-9]+(?:[.,/][0-9]+)*(?:\+[0-9]+)?|[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+)*", re.UNICODE)
+
+
+def key_terms(question: str) -> KeyTerms:
+    entities: list[str] = []
+    content: list[str] = []
+    surface: dict[str, str] = {}
+    tokens = _TOKEN.findall(fold_quotes(question))
+    for pos, tok in enumerate(tokens):
+        for part in tok.split("-"):
+            if not part:
+                continue
+            low = part.lower()
+            if low.endswith("'s"):
+                low = low[:-2]
+            if low in _NOT_ENTITIES or (len(low) < 2 and not low.isdigit()):
+                continue
+            st = _DEMONYMS.get(low) or (low.replace(",", "") if part[0].isupper() or low[0].isdigit() else stem(low))
+            is_entity = part[0].isdigit() or (part[0].isupper() and (pos > 0 or part.isupper()))
+            (entities if is_entity else content).append(st)
+            surface.setdefault(st, part)
+    return KeyTerms(list(dict.fromkeys(entities)), [t for t in dict.fromkeys(content) if t not in entities], surface)
+
+
+_CAPITALISED_RUN = re.compile(r"(?:\b[A-Z][\w’'-]*(?:\s+(?:of|for|and|the|on|in)?\s*)?){2,}")
+
+
+def acronyms(text: str) -> set[str]:
+    """Acronyms of capitalised word runs: "Russian Direct Investment Fund" -> "rdif"."""
+    out = set()
+    for m in _CAPITALISED_RUN.finditer(text):
+        caps = [w[0] for w in m.group().split() if w[:1].isupper()]
+        for i in range(len(caps)):
+            for j in range(i + 2, len(caps) + 1):
+                out.add("".join(caps[i:j]).lower())
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _section_vocabulary(text: str) -> frozenset[str]:
+    """Stems, plain lower-case words, demonym countries and acronyms found in a section."""
+    plain = set(words(text))
+    vocab = {stem(w) for w in plain} | plain
+    vocab |= {_DEMONYMS[w] for w in plain if w in _DEMONYMS}
+    vocab |= acronyms(text)
+    return frozenset(vocab)
+
+
+def check_section(index: Index, hit: SectionHit, kt: KeyTerms) -> SectionCheck:
+    briefing = index.briefing(hit.ref.briefing_id)
+    section = briefing.sections[hit.ref.section_index]
+    vocab = set(_section_vocabulary(section.title + "\n" + briefing.text[section.start:section.end]))
+    # an entity may also be written as a stem of itself ("Linde" ~ "Linden")
+    missing = [e for e in kt.entities if not term_matches(e, vocab)]
+    weights = [(t, 2.0) for t in kt.entities] + [(t, 1.0) for t in kt.content]
+    total = sum(w for _, w in weights)
+    got = sum(w for t, w in weights if term_matches(t, vocab))
+    return SectionCheck(hit, [kt.surface.get(m, m) for m in missing], got / total if total else 0.0)
+
+
+def decide(question: str, sections: list[SectionHit], index: Index, settings: Settings) -> Decision:
+    if not sections:
+        return Decision(False, "nothing in the index matches the question", [])
+    kt = key_terms(question)
+    checks = [check_section(index, h, kt) for h in sections[: settings.evidence_sections]]
+    ok = [c for c in checks if not c.missing_entities and c.coverage >= settings.min_term_coverage
+          and c.hit.dense >= settings.min_dense_score]
+    if ok:
+        best = ok[0]
+        ordered = [best.hit] + [h for h in sections if h is not best.hit]
+        return Decision(True, "supported", ordered, [best] + [c for c in checks if c is not best])
+    closest = checks[0]
+    if closest.missing_entities:
+        reason = f"no passage mentions {', '.join(closest.missing_entities)}"
+    elif closest.hit.dense < settings.min_dense_score:
+        reason = "no passage is close enough to the question"
+    else:
+        reason = "the closest passages cover too little of the question"
+    return Decision(False, reason, sections, checks)

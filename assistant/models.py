@@ -1,0 +1,223 @@
+"""Typed records for each stage of the pipeline:
+text -> Briefing/Section -> Chunk -> (index) -> ChunkHit/SectionHit -> EvidenceItem -> Answer/Citation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SectionKind = Literal["statement", "media_question"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+def date_to_int(iso: str | None) -> int:
+    """ISO date -> 20211110 (Chroma range filters take numbers only); 0 when unknown."""
+    return int(iso.replace("-", "")) if iso else 0
+
+
+class Exchange(_Model):
+    """One question and its answer inside a media-question section (a follow-up is a second one)."""
+
+    question: str
+    answer: str
+    question_start: int
+    question_end: int
+    answer_start: int
+    answer_end: int
+
+
+class Section(_Model):
+    index: int
+    title: str
+    kind: SectionKind
+    start: int  # span of the whole section in the normalised source text
+    end: int
+    body_start: int  # where the section's text begins (after a statement's title line)
+    exchanges: tuple[Exchange, ...] = ()
+    title_from_toc: bool = False
+
+    @property
+    def question(self) -> str | None:
+        return self.exchanges[0].question if self.exchanges else None
+
+    @property
+    def answer(self) -> str | None:
+        return "\n\n".join(e.answer for e in self.exchanges) if self.exchanges else None
+
+
+class Briefing(_Model):
+    id: str
+    date: str | None  # ISO yyyy-mm-dd
+    title: str
+    speaker: str | None = None
+    place: str | None = None
+    source: str  # path or upload name
+    content_hash: str
+    format: Literal["transcript", "html", "text"] = "transcript"
+    text: str  # normalised source text: every span refers to it
+    sections: tuple[Section, ...]
+    synthetic: bool = False
+
+    @property
+    def date_int(self) -> int:
+        return date_to_int(self.date)
+
+    def section_text(self, section: Section) -> str:
+        return self.text[section.body_start : section.end]
+
+    def summary(self) -> dict:
+        """The structure without the text (``inspect --json``)."""
+        out = {
+            "id": self.id,
+            "date": self.date,
+            "title": self.title,
+            "speaker": self.speaker,
+            "place": self.place,
+            "sections": [],
+        }
+        for s in self.sections:
+            item = {"title": s.title, "kind": s.kind, "start": s.start, "end": s.end}
+            if s.kind == "media_question":
+                item["question"] = s.question
+            out["sections"].append(item)
+        return out
+
+
+class Chunk(_Model):
+    id: str
+    briefing_id: str
+    date: int
+    section_index: int
+    section_title: str
+    kind: SectionKind
+    start: int
+    end: int
+    text: str
+    context: str  # section title (and the question, for media answers) embedded with the text
+
+    @property
+    def embed_text(self) -> str:
+        return f"{self.context}\n{self.text}" if self.context else self.text
+
+
+class Filters(_Model):
+    briefing_ids: tuple[str, ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @field_validator("briefing_ids", mode="before")
+    @classmethod
+    def _tuple(cls, v):
+        if v is None:
+            return ()
+        if isinstance(v, str):
+            return (v,)
+        return tuple(v)
+
+    @property
+    def empty(self) -> bool:
+        return not self.briefing_ids and self.date_from is None and self.date_to is None
+
+    def accepts(self, briefing_id: str, date: int) -> bool:
+        if self.briefing_ids and briefing_id not in self.briefing_ids:
+            return False
+        if self.date_from and date < int(self.date_from.strftime("%Y%m%d")):
+            return False
+        if self.date_to and date > int(self.date_to.strftime("%Y%m%d")):
+            return False
+        return True
+
+
+class ChunkHit(_Model):
+    chunk: Chunk
+    dense: float = 0.0  # cosine similarity (0 if the dense retriever missed it)
+    bm25: float = 0.0
+    fused: float = 0.0
+
+
+class SectionRef(_Model):
+    briefing_id: str
+    briefing_date: str | None
+    briefing_title: str
+    section_index: int
+    section_title: str
+    section_kind: SectionKind
+    start: int
+    end: int
+
+
+class SectionHit(_Model):
+    ref: SectionRef
+    score: float  # fused
+    dense: float  # best chunk cosine similarity
+    bm25: float
+    chunks: tuple[ChunkHit, ...]
+
+
+class EvidenceItem(_Model):
+    number: int
+    ref: SectionRef
+    text: str
+    start: int
+    end: int
+    score: float
+    position: int = 0  # sentence number within its section
+
+
+class Citation(_Model):
+    number: int
+    briefing_id: str
+    briefing_date: str | None
+    briefing_title: str
+    section_title: str
+    section_kind: SectionKind
+    section_index: int
+    quote: str  # exact substring of the normalised source text
+    start: int
+    end: int
+
+    @classmethod
+    def from_evidence(cls, number: int, ev: EvidenceItem) -> "Citation":
+        r = ev.ref
+        return cls(
+            number=number,
+            briefing_id=r.briefing_id,
+            briefing_date=r.briefing_date,
+            briefing_title=r.briefing_title,
+            section_title=r.section_title,
+            section_kind=r.section_kind,
+            section_index=r.section_index,
+            quote=ev.text,
+            start=ev.start,
+            end=ev.end,
+        )
+
+
+class Answer(_Model):
+    question: str
+    standalone_question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    abstained: bool = False
+    mode: str = "extractive"
+    closest: tuple[SectionRef, ...] = ()  # listed on abstention
+    notice: str | None = None  # e.g. "the local model timed out; showing the passages instead"
+    timings: dict[str, float] = Field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "standalone_question": self.standalone_question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "mode": self.mode,
+            "notice": self.notice,
+            "citations": [c.model_dump() for c in self.citations],
+            "closest_sections": [c.model_dump() for c in self.closest],
+            "timings": self.timings,
+        }
