@@ -20,6 +20,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import json
+import logging
 import os
 import shutil
 import threading
@@ -34,6 +35,8 @@ from .config import Settings
 from .embedding import Embedder
 from .models import Briefing, Chunk, Filters
 from .text import terms
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 REGISTRY_VERSION = 1
 PARSER_VERSION = 1
