@@ -124,7 +124,7 @@ def decide(question: str, sections: list[SectionHit], index: Index, settings: Se
     if not sections:
         return Decision(False, "nothing in the index matches the question", [])
     kt = key_terms(question)
-    checks = [check_section(index, h, kt) for h in sections[: settings.evidence_sections]]
+    checks = [check_section(index, h, kt) for h in sections[: settings.check_sections]]
     ok = [c for c in checks if not c.missing_entities and c.coverage >= settings.min_term_coverage
           and c.hit.dense >= settings.min_dense_score]
     if ok:

@@ -182,7 +182,7 @@ class Assistant:
         attribution = None
         if problem is None:
             t3 = time.perf_counter()
-            attribution = self.attributor.attribute(raw, evidence)
+            attribution = self.attributor.attribute(raw, evidence, standalone)
             timings["attribution_ms"] = (time.perf_counter() - t3) * 1000
             if not attribution.citations:
                 problem = "gave an answer that the briefings do not support"

@@ -14,7 +14,7 @@ import numpy as np
 
 from .evidence import VectorCache
 from .models import Citation, EvidenceItem
-from .text import STOPWORDS, sentence_spans, terms, words
+from .text import _WORD, STOPWORDS, fold_quotes, sentence_spans, stem, terms, words
 
 MARKER = re.compile(r"\s*\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -55,57 +55,122 @@ def _numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
+def _names(text: str) -> set[str]:
+    """Lower-cased capitalised words that are not sentence-initial: the names a claim asserts."""
+    out = set()
+    for sent in re.split(r"(?<=[.!?])\s+", text):
+        toks = [t for t in _WORD.findall(fold_quotes(sent)) if not t[0].isdigit()]
+        for t in toks[1:]:
+            low = t.lower().removesuffix("'s")
+            if t[0].isupper() and low not in _WEAK:
+                out.add(low)
+    return out
+
+
 def _content(text: str) -> set[str]:
     return {t for t in terms(text) if t not in _WEAK}
 
 
+@dataclass
+class _Passage:
+    terms: set[str]
+    numbers: set[str]
+    words: set[str]
+
+
+def _passage(text: str) -> _Passage:
+    return _Passage(set(terms(text)), _numbers(text), {w.lower() for w in words(text)})
+
+
+def _merge(a: _Passage, b: _Passage) -> _Passage:
+    return _Passage(a.terms | b.terms, a.numbers | b.numbers, a.words | b.words)
+
+
 class Attributor:
+    """Scores how well evidence supports each answer sentence, and rewrites the markers.
+
+    support = 0.5 * cosine(sentence, passage) + 0.5 * share of the sentence's new terms (those
+    not already in the question) found in the passage; a number or a name the passage (and the
+    question) does not contain cuts the score. When no single passage is enough, the best pair
+    is tried: a sentence may combine two passages ("On that day" + the date before it)."""
+
     def __init__(self, cache: VectorCache, threshold: float = 0.5):
         self.cache = cache
         self.threshold = threshold
 
-    def support(self, claims: list[str], evidence: list[EvidenceItem]) -> np.ndarray:
-        """Support score of each claim (rows) by each evidence item (columns), in [0, 1]."""
+    def _score(self, claim: str, question: _Passage, cos: float, p: _Passage) -> float:
+        new = _content(claim) - question.terms
+        lex = len(new & p.terms) / len(new) if new else 1.0
+        s = 0.5 * cos + 0.5 * lex
+        missing_numbers = _numbers(claim) - p.numbers - question.numbers
+        missing_names = {n for n in _names(claim) if n not in p.words and n not in question.words
+                         and stem(n) not in p.terms}
+        if missing_numbers or missing_names:
+            s *= 0.4
+        return s
+
+    def support(self, claims: list[str], evidence: list[EvidenceItem], question: str = "") -> np.ndarray:
+        """Support of each claim (rows) by each single evidence item (columns), in [0, 1]."""
         if not claims or not evidence:
             return np.zeros((len(claims), len(evidence)))
+        cos = self._cos(claims, evidence)
+        q = _passage(question)
+        passages = [_passage(e.text) for e in evidence]
+        return np.array([[self._score(c, q, float(cos[i, j]), passages[j]) for j in range(len(evidence))]
+                         for i, c in enumerate(claims)])
+
+    def _cos(self, claims: list[str], evidence: list[EvidenceItem]) -> np.ndarray:
         cv = self.cache.encode(claims)
         ev = self.cache.encode([e.text for e in evidence])
-        cos = np.clip(cv @ ev.T, 0.0, 1.0)
-        ev_terms = [set(terms(e.text)) for e in evidence]
-        ev_numbers = [_numbers(e.text) | {w for w in words(e.text) if w.isdigit()} for e in evidence]
-        scores = np.zeros_like(cos)
-        for i, claim in enumerate(claims):
-            ct = _content(claim)
-            nums = _numbers(claim)
-            for j in range(len(evidence)):
-                lex = len(ct & ev_terms[j]) / len(ct) if ct else 0.0
-                s = 0.5 * cos[i, j] + 0.5 * lex
-                if nums - ev_numbers[j]:
-                    s *= 0.4  # a number the passage does not contain
-                scores[i, j] = s
-        return scores
+        return np.clip(cv @ ev.T, 0.0, 1.0)
 
-    def attribute(self, answer: str, evidence: list[EvidenceItem]) -> Attribution:
+    def _best_support(self, i: int, claim: str, cited: list[int], evidence: list[EvidenceItem],
+                      scores: np.ndarray, cos: np.ndarray, q: _Passage, passages: list[_Passage]) -> list[int]:
+        """Evidence indices supporting claim i: the cited ones if they do, else the best single
+        passage, else the best pair of passages; [] when nothing does."""
+        good = [j for j in cited if scores[i, j] >= self.threshold]
+        if good:
+            return good
+        if cited and len(cited) > 1:
+            merged = passages[cited[0]]
+            for j in cited[1:]:
+                merged = _merge(merged, passages[j])
+            if self._score(claim, q, float(max(cos[i, j] for j in cited)), merged) >= self.threshold:
+                return cited
+        j = int(np.argmax(scores[i]))
+        if scores[i, j] >= self.threshold:
+            return [j]
+        top = list(np.argsort(-scores[i])[:4])
+        best, best_pair = self.threshold, []
+        for a in range(len(top)):
+            for b in range(a + 1, len(top)):
+                ja, jb = int(top[a]), int(top[b])
+                s = self._score(claim, q, float(max(cos[i, ja], cos[i, jb])), _merge(passages[ja], passages[jb]))
+                if s >= best:
+                    best, best_pair = s, sorted([ja, jb], key=lambda x: evidence[x].start)
+        return best_pair
+
+    def attribute(self, answer: str, evidence: list[EvidenceItem], question: str = "") -> Attribution:
         claims = split_claims(answer)
-        by_number = {e.number: e for e in evidence}
-        scores = self.support([c.text for c in claims], evidence)
         col = {e.number: j for j, e in enumerate(evidence)}
+        texts = [c.text for c in claims]
+        cos = self._cos(texts, evidence) if texts and evidence else np.zeros((len(texts), len(evidence)))
+        q = _passage(question)
+        passages = [_passage(e.text) for e in evidence]
+        scores = np.array([[self._score(c, q, float(cos[i, j]), passages[j]) for j in range(len(evidence))]
+                           for i, c in enumerate(texts)]).reshape(len(texts), len(evidence))
         kept: list[tuple[str, list[EvidenceItem]]] = []
         dropped: list[str] = []
         fixed = 0
         for i, claim in enumerate(claims):
-            cited = [m for m in dict.fromkeys(claim.markers) if m in by_number]
-            good = [m for m in cited if scores[i, col[m]] >= self.threshold]
-            if not good and len(evidence):
-                j = int(np.argmax(scores[i]))
-                if scores[i, j] >= self.threshold:
-                    good = [evidence[j].number]
-            if good != cited:
+            cited = [col[m] for m in dict.fromkeys(claim.markers) if m in col]
+            chosen = self._best_support(i, claim.text, cited, evidence, scores, cos, q, passages) if evidence else []
+            if chosen != cited:
                 fixed += 1
-            if not good:
+            if not chosen:
                 dropped.append(claim.text)
                 continue
-            kept.append((claim.text, [by_number[m] for m in good]))
+            kept.append((claim.text, [evidence[j] for j in chosen]))
         # renumber in order of first appearance
         numbering: dict[int, int] = {}
         citations: list[Citation] = []

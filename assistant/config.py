@@ -51,9 +51,10 @@ class Settings(BaseSettings):
     fusion: Literal["rrf", "dense", "bm25", "weighted"] = "weighted"
     rrf_k: int = Field(60, ge=1)
     top_sections: int = Field(5, ge=1)
-    evidence_sections: int = Field(3, ge=1, description="Sections evidence sentences are drawn from.")
+    evidence_sections: int = Field(1, ge=1, description="Sections evidence sentences are drawn from.")
     evidence_tokens: int = Field(260, ge=40, description="Token budget of the numbered evidence.")
-    evidence_sentences: int = Field(7, ge=1)
+    evidence_sentences: int = Field(4, ge=1, description="Evidence sentences given to the LLM.")
+    check_sections: int = Field(3, ge=1, description="Top sections checked for the answer-or-abstain decision.")
 
     # --- answerability ----------------------------------------------------------------------
     min_dense_score: float = Field(0.30, description="Cosine similarity below which we abstain.")

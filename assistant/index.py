@@ -103,6 +103,10 @@ class Index:
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "briefings").mkdir(exist_ok=True)
         self._write_lock = threading.RLock()
+        self._collection_lock = threading.Lock()
+        self._writing_depth = 0
+        self._bm25_dirty = False
+        self._tokens: dict[str, list[str]] = {}  # chunk id -> BM25 tokens (re-tokenising is the slow part)
         self._collection = None
         self._client = None
         self._snap = self._load_snapshot()
@@ -120,21 +124,26 @@ class Index:
     # ---------------------------------------------------------------- chroma
     def collection(self):
         if self._collection is None:
-            import chromadb
-            from chromadb.config import Settings as ChromaSettings
-
-            chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-            if self.settings.chroma_host:
-                self._client = chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port,
-                                                   settings=chroma_settings)
-            else:
-                self._client = chromadb.PersistentClient(path=str(self.root / "chroma"), settings=chroma_settings)
-            self._collection = self._client.get_or_create_collection(
-                self.settings.collection, embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embed_model": self.embedder.name},
-            )
+            with self._collection_lock:
+                if self._collection is None:
+                    self._collection = self._open_collection()
         return self._collection
+
+    def _open_collection(self):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if self.settings.chroma_host:
+            self._client = chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port,
+                                               settings=chroma_settings)
+        else:
+            self._client = chromadb.PersistentClient(path=str(self.root / "chroma"), settings=chroma_settings)
+        return self._client.get_or_create_collection(
+            self.settings.collection, embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embed_model": self.embedder.name},
+        )
 
     # ---------------------------------------------------------------- reading
     def _read_registry(self) -> Registry:
@@ -230,7 +239,10 @@ class Index:
         import bm25s
 
         ids = sorted(chunks)
-        corpus = [terms(chunks[i].embed_text) or ["_empty_"] for i in ids]
+        for i in ids:
+            if i not in self._tokens:
+                self._tokens[i] = terms(chunks[i].embed_text) or ["_empty_"]
+        corpus = [self._tokens[i] for i in ids]
         model = bm25s.BM25()
         model.index(corpus, show_progress=False)
         try:
@@ -270,8 +282,8 @@ class Index:
             return []
         mask = None
         if filters is not None and not filters.empty:
-            mask = np.array([1.0 if filters.accepts(snap.chunks[i].briefing_id, snap.chunks[i].date) else 0.0
-                             for i in snap.bm25_ids], dtype=np.float32)
+            mask = np.array([1.0 if (c := snap.chunks.get(i)) is not None and filters.accepts(c.briefing_id, c.date)
+                             else 0.0 for i in snap.bm25_ids], dtype=np.float32)
             if not mask.any():
                 return []
         k = min(k, len(snap.bm25_ids))
@@ -292,17 +304,37 @@ class Index:
                                       f"try again when it has finished") from None
                 self._snap = self._load_snapshot() if self._registry_mtime() != self._snap.mtime else self._snap
                 self._recover()
-                yield
+                self._writing_depth += 1
+                try:
+                    yield
+                finally:
+                    self._writing_depth -= 1
+                    if not self._writing_depth:
+                        self._refresh_bm25()
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
                 lock_file.close()
 
     def _commit(self, reg: Registry, docs: dict[str, Briefing], chunks: dict[str, Chunk]) -> None:
+        """Publish a new registry. BM25 is rebuilt once at the end of the write (a batch of
+        files), not after every file; until then it may miss the newest chunks."""
         reg = reg.model_copy(update={"generation": reg.generation + 1})
         _atomic_write(self.registry_path, reg.model_dump_json(indent=1))
-        bm25, ids = self._build_bm25(chunks, reg.generation)
-        self._snap = _Snapshot(registry=reg, chunks=chunks, bm25=bm25, bm25_ids=ids, docs=docs,
+        old = self._snap
+        self._snap = _Snapshot(registry=reg, chunks=chunks, bm25=old.bm25, bm25_ids=old.bm25_ids, docs=docs,
                                mtime=self._registry_mtime())
+        self._bm25_dirty = True
+        if not self._writing_depth:
+            self._refresh_bm25()
+
+    def _refresh_bm25(self) -> None:
+        if not self._bm25_dirty:
+            return
+        snap = self._snap
+        bm25, ids = self._build_bm25(snap.chunks, snap.registry.generation)
+        self._snap = _Snapshot(registry=snap.registry, chunks=snap.chunks, bm25=bm25, bm25_ids=ids, docs=snap.docs,
+                               mtime=snap.mtime)
+        self._bm25_dirty = False
 
     def _mark_pending(self, briefing_id: str | None) -> None:
         reg = self._snap.registry.model_copy(update={"pending": briefing_id})

@@ -84,7 +84,8 @@ class Ingestor:
             return base
         return f"{base}-{hashlib.sha1(source_key.encode()).hexdigest()[:6]}"
 
-    def ingest_one(self, path: str, data: bytes | None = None, display_name: str | None = None) -> FileResult:
+    def ingest_one(self, path: str, data: bytes | None = None, display_name: str | None = None,
+                   synthetic: bool = False) -> FileResult:
         """Ingest one file (``data`` given for uploads). Never raises for bad input."""
         t0 = time.perf_counter()
         name = display_name or path
@@ -96,6 +97,8 @@ class Ingestor:
                 entry = self.index.snapshot.registry.briefings[bid]
                 return FileResult(name, "unchanged", bid, entry.chunk_count, 0, time.perf_counter() - t0)
             briefing = parse_document(doc, bid)
+            if synthetic:
+                briefing = briefing.model_copy(update={"synthetic": True})
             chunks = chunk_briefing(briefing, self.settings.chunk_tokens, self.settings.context_tokens)
             status, embedded = self.index.add(briefing, chunks, source_key)
             return FileResult(name, status, bid, len(chunks), embedded, time.perf_counter() - t0)
@@ -108,7 +111,8 @@ class Ingestor:
                               seconds=time.perf_counter() - t0)
 
     def ingest(self, paths: list[str | Path], show_progress: bool = True,
-               progress: Progress | None = None) -> IngestReport:
+               progress: Progress | None = None, synthetic: bool = False) -> IngestReport:
+        """Ingest files and folders; ``synthetic`` labels generated test briefings (bench)."""
         t0 = time.perf_counter()
         files, missing = expand_paths(paths)
         report = IngestReport()
@@ -120,7 +124,7 @@ class Ingestor:
                 if progress:
                     progress(n, len(files), f.name)
                 bar.set_postfix_str(f.name[-40:])
-                report.results.append(self.ingest_one(str(f)))
+                report.results.append(self.ingest_one(str(f), synthetic=synthetic))
             bar.close()
             if progress:
                 progress(len(files), len(files), "")
