@@ -45,7 +45,24 @@ class KeyTerms:
 class SectionCheck:
     hit: SectionHit
     missing_entities: list[str]
-    coverage: float
+    coverage: float  # weighted share of the question's key terms present (entities count double)
+    content_found: int = 0  # how many of the non-name key terms are present
+    content_total: int = 0
+    count_ok: bool = True  # "how many X": a sentence gives a number of X
+
+    def failure(self, settings: Settings) -> str | None:
+        """Why this section cannot support an answer, or None when it can."""
+        if self.missing_entities:
+            return f"no passage mentions {', '.join(self.missing_entities)}"
+        if self.hit.dense < settings.min_dense_score:
+            return "no passage is close enough to the question"
+        if self.coverage < settings.min_term_coverage:
+            return "the closest passages cover too little of the question"
+        if self.content_total and not self.content_found and self.hit.dense < settings.min_dense_unmatched:
+            return "the closest passages do not mention what the question asks about"
+        if not self.count_ok:
+            return "no passage gives that number"
+        return None
 
 
 @dataclass
@@ -108,34 +125,64 @@ def _section_vocabulary(text: str) -> frozenset[str]:
     return frozenset(vocab)
 
 
-def check_section(index: Index, hit: SectionHit, kt: KeyTerms) -> SectionCheck:
+_DATE_NUMBERS = re.compile(
+    r"\b(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\s+\d{1,2}(?:[-–]\d{1,2})?(?:,?\s+\d{4})?|\d{1,2}(?:[-–]\d{1,2})?\s+(?:January|February|March|April|May|June|"
+    r"July|August|September|October|November|December)(?:\s+\d{4})?|(?:19|20)\d{2}(?:[-–](?:19|20)?\d{2})?)\b")
+_COUNT = re.compile(r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
+                    r"thousands?|millions?|billions?)\b", re.IGNORECASE)
+_HOW_MANY = re.compile(r"\bhow many\s+(.+)", re.IGNORECASE)
+
+
+def counted_noun(question: str) -> str | None:
+    """The thing counted in a "how many" question: "How many Egyptian peacekeepers…" -> peacekeepers."""
+    m = _HOW_MANY.search(question)
+    if not m:
+        return None
+    tokens = re.findall(r"[^\W\d_][\w-]*", m.group(1))
+    lowered = question == question.lower()
+    for tok in tokens:
+        if tok.lower() in _NOT_ENTITIES:
+            continue
+        if lowered or not tok[0].isupper():
+            return tok.lower()
+    return None
+
+
+def gives_count(text: str, noun: str) -> bool:
+    """Some sentence mentions ``noun`` together with a number that is not part of a date."""
+    prefix = stem(noun)[:5]
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        low = sentence.lower()
+        if prefix in low and _COUNT.search(_DATE_NUMBERS.sub(" ", sentence)):
+            return True
+    return False
+
+
+def check_section(index: Index, hit: SectionHit, kt: KeyTerms, question: str = "") -> SectionCheck:
     briefing = index.briefing(hit.ref.briefing_id)
     section = briefing.sections[hit.ref.section_index]
-    vocab = set(_section_vocabulary(section.title + "\n" + briefing.text[section.start:section.end]))
-    # an entity may also be written as a stem of itself ("Linde" ~ "Linden")
+    text = briefing.text[section.start:section.end]
+    vocab = set(_section_vocabulary(section.title + "\n" + text))
     missing = [e for e in kt.entities if not term_matches(e, vocab)]
     weights = [(t, 2.0) for t in kt.entities] + [(t, 1.0) for t in kt.content]
     total = sum(w for _, w in weights)
     got = sum(w for t, w in weights if term_matches(t, vocab))
-    return SectionCheck(hit, [kt.surface.get(m, m) for m in missing], got / total if total else 0.0)
+    noun = counted_noun(question)
+    return SectionCheck(hit, [kt.surface.get(m, m) for m in missing], got / total if total else 0.0,
+                        content_found=sum(1 for t in kt.content if term_matches(t, vocab)),
+                        content_total=len(kt.content),
+                        count_ok=noun is None or gives_count(text, noun))
 
 
 def decide(question: str, sections: list[SectionHit], index: Index, settings: Settings) -> Decision:
     if not sections:
         return Decision(False, "nothing in the index matches the question", [])
     kt = key_terms(question)
-    checks = [check_section(index, h, kt) for h in sections[: settings.check_sections]]
-    ok = [c for c in checks if not c.missing_entities and c.coverage >= settings.min_term_coverage
-          and c.hit.dense >= settings.min_dense_score]
+    checks = [check_section(index, h, kt, question) for h in sections[: settings.check_sections]]
+    ok = [c for c in checks if c.failure(settings) is None]
     if ok:
         best = ok[0]
         ordered = [best.hit] + [h for h in sections if h is not best.hit]
         return Decision(True, "supported", ordered, [best] + [c for c in checks if c is not best])
-    closest = checks[0]
-    if closest.missing_entities:
-        reason = f"no passage mentions {', '.join(closest.missing_entities)}"
-    elif closest.hit.dense < settings.min_dense_score:
-        reason = "no passage is close enough to the question"
-    else:
-        reason = "the closest passages cover too little of the question"
-    return Decision(False, reason, sections, checks)
+    return Decision(False, checks[0].failure(settings) or "no supporting passage", sections, checks)

@@ -15,12 +15,12 @@ from .citations import Attributor, with_markers
 from .config import LLMMode, Settings, get_settings
 from .conversation import resolve
 from .embedding import Embedder, MiniLMEmbedder
-from .evidence import ANAPHOR, EvidenceBuilder, VectorCache
+from .evidence import EvidenceBuilder, VectorCache, neighbours_needed
 from .index import Index
 from .ingest import Ingestor
 from .models import Answer, Citation, EvidenceItem, Filters, SectionHit
 from .retrieval import Retriever
-from .text import count_tokens
+from .text import count_tokens, terms
 
 NOT_IN_EVIDENCE = "NOT IN EVIDENCE"
 
@@ -154,7 +154,7 @@ class Assistant:
         timings["evidence_tokens"] = float(sum(count_tokens(e.text) for e in evidence))
         base = dict(question=question, standalone_question=standalone, mode=mode)
         if mode == "extractive":
-            text, citations = extractive_answer(evidence)
+            text, citations = extractive_answer(evidence, standalone)
             timings["total_ms"] = (time.perf_counter() - t0) * 1000
             yield text
             yield Answer(text=text, citations=tuple(citations), timings=timings, **base)
@@ -187,7 +187,7 @@ class Assistant:
             if not attribution.citations:
                 problem = "gave an answer that the briefings do not support"
         if problem is not None:
-            text, citations = extractive_answer(evidence)
+            text, citations = extractive_answer(evidence, standalone)
             notice = self.prompts.fallback.format(mode=mode, problem=problem)
             timings["total_ms"] = (time.perf_counter() - t0) * 1000
             yield Answer(text=text, citations=tuple(citations), notice=notice, timings=timings,
@@ -225,24 +225,24 @@ class Assistant:
         return RunnableLambda(run, name="briefing_assistant")
 
 
-def extractive_answer(evidence: Sequence[EvidenceItem], max_sentences: int = 3,
+def extractive_answer(evidence: Sequence[EvidenceItem], question: str = "", max_sentences: int = 3,
                       max_words: int = 110) -> tuple[str, list[Citation]]:
     """The best evidence sentences of the supporting section, quoted, in reading order: the best
-    one, the ones scoring close to it, and the sentence before one that starts with a reference
-    back ("On that day, ...")."""
+    one, the ones scoring close to it, and the neighbours they cannot be read without (see
+    ``neighbours_needed``)."""
     if not evidence:
         return "", []
     first = (evidence[0].ref.briefing_id, evidence[0].ref.section_index)
     same = [e for e in evidence if (e.ref.briefing_id, e.ref.section_index) == first]
     by_position = {e.position: e for e in same}
+    q_terms = terms(question)
     ranked = sorted(same, key=lambda e: e.score, reverse=True)
     chosen: dict[int, EvidenceItem] = {}
     for e in ranked:
         if len(chosen) >= max_sentences or (chosen and e.score < ranked[0].score - EXTRACTIVE_MARGIN):
             break
-        group = [e]
-        if ANAPHOR.match(e.text) and e.position - 1 in by_position:
-            group.insert(0, by_position[e.position - 1])
+        group = [e] + [by_position[e.position + off] for off in neighbours_needed(e.text, q_terms)
+                       if e.position + off in by_position]
         if chosen and sum(len(x.text.split()) for x in [*chosen.values(), *group]) > max_words:
             break
         for x in group:

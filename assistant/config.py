@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     # --- answerability ----------------------------------------------------------------------
     min_dense_score: float = Field(0.30, description="Cosine similarity below which we abstain.")
     min_term_coverage: float = Field(0.5, description="Share of the question's key terms the evidence must contain.")
+    min_dense_unmatched: float = Field(0.6, description="Similarity needed when none of the question's "
+                                                        "non-name terms occur in the section.")
 
     # --- LLM ------------------------------------------------------------------------------
     llm: LLMMode = "local"

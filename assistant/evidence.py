@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .chunking import section_sentences
+from .parsing import ANSWER_LINE
 from .config import Settings
 from .embedding import Embedder
 from .index import Index
@@ -54,6 +55,7 @@ class Candidate:
     text: str
     position: int  # sentence number within the section
     in_question: bool = False  # part of a journalist's question, not of the answer
+    answer_lead: bool = False  # first sentence of a spokesperson's answer: where the position is stated
 
 
 def _present(term: str, vocab: set[str]) -> bool:
@@ -86,6 +88,7 @@ class EvidenceBuilder:
             section = briefing.sections[hit.ref.section_index]
             sents = section_sentences(briefing, section)
             questions = [(e.question_start, e.question_end) for e in section.exchanges]
+            answer_starts = [e.answer_start for e in section.exchanges]
             if rank == 0 and len(sents) <= MAX_FULL_SECTION_SENTENCES:
                 wanted = set(range(len(sents)))
             else:
@@ -98,7 +101,8 @@ class EvidenceBuilder:
             for i in sorted(wanted):
                 s = sents[i]
                 asked = any(a <= s.start < b for a, b in questions)
-                out.append(Candidate(rank, hit, s, s.of(briefing.text), i, asked))
+                lead = any(a <= s.start and (i == 0 or sents[i - 1].start < a) for a in answer_starts)
+                out.append(Candidate(rank, hit, s, s.of(briefing.text), i, asked, lead))
         return out
 
     def build(self, question: str, query_vec: np.ndarray, sections: list[SectionHit],
@@ -129,7 +133,8 @@ class EvidenceBuilder:
             short = 0.05 if len(words(c.text)) < 6 else 0.0  # fragments
             typed = TYPE_BONUS if answer_type and answer_type.search(c.text) else 0.0
             asked = QUESTION_PENALTY if c.in_question else 0.0
-            scored.append((float(d) + 0.5 * lex + prior + typed - short - asked, c))
+            lead = LEAD_BONUS if c.answer_lead else 0.0
+            scored.append((float(d) + 0.5 * lex + prior + typed + lead - short - asked, c))
         scored.sort(key=lambda x: x[0], reverse=True)
         by_key = {(c.hit.ref.briefing_id, c.hit.ref.section_index, c.position): (sc, c) for sc, c in scored}
         chosen: list[tuple[float, Candidate]] = []
@@ -139,10 +144,10 @@ class EvidenceBuilder:
             if len(chosen) >= self.settings.evidence_sentences:
                 break
             group = [(score, c)]
-            if ANAPHOR.match(c.text):  # "On that day, ..." needs the sentence before it
-                prev = by_key.get((c.hit.ref.briefing_id, c.hit.ref.section_index, c.position - 1))
-                if prev is not None and id(prev[1]) not in taken:
-                    group.insert(0, (score - 1e-3, prev[1]))
+            for offset in neighbours_needed(c.text, q_terms):
+                other = by_key.get((c.hit.ref.briefing_id, c.hit.ref.section_index, c.position + offset))
+                if other is not None and id(other[1]) not in taken:
+                    group.insert(0 if offset < 0 else len(group), (score - 1e-3, other[1]))
             n = sum(count_tokens(x.text) + 4 for _, x in group)
             if used + n > budget and chosen:
                 continue
@@ -176,9 +181,26 @@ ANSWER_TYPES = [
 ANAPHOR = re.compile(
     r"^(?:Maria Zakharova:\s*)?(?:On that (?:day|date)|That day|At that time|Then|This|These|That|Those|It|Its|They|"
     r"Their|He|She|His|Her|Such|The latter|The former|In this|There|Both|Also|In addition|However)\b")
+
+
+def neighbours_needed(sentence: str, question_terms: list[str]) -> list[int]:
+    """Neighbouring sentences a sentence cannot be read without: the one before when it starts
+    with a reference back ("On that day, ..."), the one after when it only restates the question
+    ("Indeed, we are preparing to ship aid." -> "The supplies will consist of food, ...")."""
+    out = []
+    if ANAPHOR.match(sentence):
+        out.append(-1)
+    own = set(terms(ANSWER_LINE.sub("", sentence, count=1)))
+    new = [t for t in own if not _present(t, set(question_terms))]
+    if own and len(new) / len(own) <= 0.5:
+        out.append(1)
+    return out
+
+
 TYPE_BONUS = 0.15
 FOCUS_WEIGHT = 0.8
 QUESTION_PENALTY = 0.25
+LEAD_BONUS = 0.1
 MAX_FULL_SECTION_SENTENCES = 60
 
 
