@@ -29,7 +29,7 @@ class ParseError(ValueError):
 
 BOILERPLATE = re.compile(
     r"^(?:back to top|to the top|top of page|asset publisher|additional materials|advanced settings"
-    r"|print version|share|print|photo ?gallery|video|(?:•\s*)?(?:[a-z]{2}-[a-z]{2}\d*\s*){2,})$",
+    r"|print version|share|print|photo ?gallery|video|(?:•\s*)?(?:[a-z]{2}-[a-z]{2}\d*\s*)+)$",
     re.IGNORECASE,
 )
 TOC_HEADER = re.compile(r"^(?:table of contents|contents)\s*:?$", re.IGNORECASE)
@@ -118,6 +118,7 @@ def find_date(text: str) -> str | None:
 @dataclass
 class Header:
     title: str | None = None
+    from_title_line: bool = False  # a "Briefing by ..." line, not just the first line of the text
     date: str | None = None
     speaker: str | None = None
     place: str | None = None
@@ -127,6 +128,7 @@ def parse_header(lines: list[Line], source_name: str) -> Header:
     content = [ln.text for ln in _content(lines)]
     h = Header()
     h.title = next((t for t in content if TITLE_LINE.match(t) and len(t) < 300), None)
+    h.from_title_line = h.title is not None
     if h.title is None:
         h.title = next((MARKDOWN_HEADING.sub("", t) for t in content if not find_date(t) or len(t) > 25), None)
     if h.title:
@@ -392,7 +394,7 @@ def parse_text(text: str, *, source: str, briefing_id: str, content_hash: str,
     body_from = toc.end_line if toc else 0
     if not toc:
         # skip the header: the body starts at the first line after the title line
-        title_idx = next((i for i, ln in enumerate(lines) if header.title and ln.text == header.title), None)
+        title_idx = next((i for i, ln in enumerate(lines) if header.from_title_line and ln.text == header.title), None)
         body_from = title_idx + 1 if title_idx is not None and title_idx < 15 else 0
     media_idx = next((i for i in range(body_from, len(lines)) if MEDIA_HEADER.match(lines[i].text)), None)
     if media_idx is None:
@@ -403,8 +405,6 @@ def parse_text(text: str, *, source: str, briefing_id: str, content_hash: str,
 
     sections: list[Section] = []
     for title, from_toc, body, head in _statement_sections(statement_lines, toc.statements if toc else []):
-        if header.title and head is not None and head.text == header.title:
-            continue
         sections.append(Section(index=len(sections), title=title, kind="statement", start=head.start,
                                 end=body[-1].end, body_start=body[0].start, title_from_toc=from_toc))
     pieces = split_pieces(media_lines)

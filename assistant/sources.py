@@ -47,26 +47,32 @@ def _looks_binary(data: bytes) -> bool:
 def decode(data: bytes, path: str | Path) -> tuple[str, str]:
     """Bytes -> (text, encoding). UTF-8 first; another encoding only when detection is confident;
     a UTF-8 file with corrupt bytes is refused rather than mangled."""
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError as err:
-        first_bad = err.start
     for bom, enc in ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
             try:
                 return data.decode(enc), enc
             except UnicodeDecodeError:
-                break
+                raise SourceError(path, f"undecodable bytes: starts with a UTF-16 mark but is not UTF-16") from None
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as err:
+        first_bad = err.start
     # Mostly valid UTF-8 with multi-byte characters: a damaged UTF-8 file, not another encoding.
     lenient = data.decode("utf-8", errors="replace")
     bad = lenient.count("\ufffd")
     multibyte = len(re.findall(rb"[\xc2-\xf4][\x80-\xbf]+", data))
     if multibyte >= 3 and bad <= multibyte:
         raise SourceError(path, f"undecodable bytes: invalid UTF-8 at byte {first_bad} ({bad} bad sequence(s))")
-    best = from_bytes(data).best()
-    if best is None or best.chaos > 0.25:
+    matches = list(from_bytes(data))
+    if not matches or matches[0].chaos > 0.25:
         raise SourceError(path, f"undecodable bytes: not UTF-8 (invalid at byte {first_bad}) and no other text encoding fits")
+    # equally plausible single-byte encodings (cp1250 vs cp1252 for French): prefer the common one
+    tied = [m for m in matches if (m.chaos, m.coherence) == (matches[0].chaos, matches[0].coherence)]
+    best = min(tied, key=lambda m: _PREFERRED.index(m.encoding) if m.encoding in _PREFERRED else len(_PREFERRED))
     return str(best), best.encoding
+
+
+_PREFERRED = ["cp1252", "latin_1", "iso8859_15", "cp1251", "koi8_r", "cp1250", "iso8859_2"]
 
 
 def read_source(path: str | Path, max_bytes: int, *, data: bytes | None = None) -> SourceDocument:
@@ -89,7 +95,7 @@ def read_source(path: str | Path, max_bytes: int, *, data: bytes | None = None) 
         raise SourceError(path, f"file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit")
     if not data.strip():
         raise SourceError(path, "empty file")
-    if _looks_binary(data):
+    if _looks_binary(data) and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise SourceError(path, "binary file, not text (expected a UTF-8 text or HTML transcript)")
     text, encoding = decode(data, path)
     if not text.strip():
