@@ -762,12 +762,6 @@ def serve(settings: Settings | None = None) -> None:
         logging.basicConfig(level=logging.INFO)
     assistant = Assistant.from_settings(settings)
     prepare_index(assistant, settings)
-    try:
-        # Open the Chroma store now, in this thread: Index.collection() creates it lazily without a
-        # lock, and the warm-up thread racing the first request there breaks chromadb's client set-up.
-        assistant.index.collection()
-    except Exception as err:  # noqa: BLE001 - the first question reports it
-        log.warning("could not open the vector store: %s", err)
     threading.Thread(target=_warm_up, args=(assistant, settings.llm), name="warm-up", daemon=True).start()
     demo = build_app(assistant, settings)
     print(f"Briefing assistant: http://{settings.host}:{settings.port}"
