@@ -52,7 +52,7 @@ def decode(data: bytes, path: str | Path) -> tuple[str, str]:
             try:
                 return data.decode(enc), enc
             except UnicodeDecodeError:
-                raise SourceError(path, f"undecodable bytes: starts with a UTF-16 mark but is not UTF-16") from None
+                raise SourceError(path, "undecodable bytes: starts with a UTF-16 mark but is not UTF-16") from None
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as err:

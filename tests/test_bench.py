@@ -8,15 +8,8 @@ from collections import Counter
 
 import pytest
 
-from assistant.bench import (
-    QUESTIONS,
-    Perturber,
-    load_template,
-    run_bench,
-    shuffle_sentences,
-    synthetic_briefing,
-    write_synthetic,
-)
+from assistant.bench import QUESTIONS, run_bench
+from assistant.synthetic import Perturber, load_template, shuffle_sentences, synthetic_briefing, write_synthetic
 from assistant.chunking import chunk_briefing
 from assistant.config import Settings
 from assistant.index import Index
