@@ -11,13 +11,20 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .answer_types import COUNT, DATE_EXPRESSION, expected_answer
 from .config import Settings
 from .index import Index
-from .models import SectionHit
+from .models import EvidenceItem, SectionHit
 from .text import QUESTION_WORDS, STOPWORDS, fold_quotes, stem, term_matches, words
 
-# Capitalised words that are not topics: sentence openers and courtesy words.
-_NOT_ENTITIES = STOPWORDS | QUESTION_WORDS | {"please", "tell", "give", "list", "explain", "describe", "according"}
+# Words that are not topics: sentence openers, courtesy words, and words naming the kind of
+# answer wanted ("in which year", "what was the name").
+_NOT_ENTITIES = STOPWORDS | QUESTION_WORDS | {
+    "please", "tell", "give", "list", "explain", "describe", "according", "year", "date", "day", "name",
+    "kind", "type", "number", "period", "exactly", "currently", "actually"}
+# Capitalised descriptors of a region or a group rather than a name: checked like ordinary terms.
+_REGIONAL = {"european", "african", "asian", "western", "eastern", "northern", "southern", "arab", "latin",
+             "nordic", "baltic", "balkan", "caucasian", "central", "foreign"}
 
 # Demonyms whose stem does not share a prefix with the country name.
 _DEMONYMS = {
@@ -89,13 +96,16 @@ def key_terms(question: str) -> KeyTerms:
         for part in tok.split("-"):
             if not part:
                 continue
+            if part.endswith(("'s", "’s")):
+                part = part[:-2]
+            if re.fullmatch(r"[A-Z]{2,}s", part):  # "ICTs" -> "ICT"
+                part = part[:-1]
             low = part.lower()
-            if low.endswith("'s"):
-                low = low[:-2]
             if low in _NOT_ENTITIES or (len(low) < 2 and not low.isdigit()):
                 continue
-            st = _DEMONYMS.get(low) or (low.replace(",", "") if part[0].isupper() or low[0].isdigit() else stem(low))
-            is_entity = part[0].isdigit() or (part[0].isupper() and (pos > 0 or part.isupper()))
+            is_entity = (part[0].isdigit() or (part[0].isupper() and (pos > 0 or part.isupper()))) \
+                and low not in _REGIONAL
+            st = _DEMONYMS.get(low) or (low.replace(",", "") if is_entity else stem(low))
             (entities if is_entity else content).append(st)
             surface.setdefault(st, part)
     return KeyTerms(list(dict.fromkeys(entities)), [t for t in dict.fromkeys(content) if t not in entities], surface)
@@ -125,12 +135,6 @@ def _section_vocabulary(text: str) -> frozenset[str]:
     return frozenset(vocab)
 
 
-_DATE_NUMBERS = re.compile(
-    r"\b(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"\s+\d{1,2}(?:[-–]\d{1,2})?(?:,?\s+\d{4})?|\d{1,2}(?:[-–]\d{1,2})?\s+(?:January|February|March|April|May|June|"
-    r"July|August|September|October|November|December)(?:\s+\d{4})?|(?:19|20)\d{2}(?:[-–](?:19|20)?\d{2})?)\b")
-_COUNT = re.compile(r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
-                    r"thousands?|millions?|billions?)\b", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\bhow many\s+(.+)", re.IGNORECASE)
 
 
@@ -149,13 +153,18 @@ def counted_noun(question: str) -> str | None:
     return None
 
 
-def gives_count(text: str, noun: str) -> bool:
-    """Some sentence mentions ``noun`` together with a number that is not part of a date."""
+def gives_count(text: str, noun: str, entities: list[str] = ()) -> bool:
+    """Some paragraph mentions ``noun`` together with a number that is not part of a date, and the
+    ``entities`` the count is about ("How many Egyptian peacekeepers were injured?" is not
+    answered by a paragraph whose only numbers are dates)."""
     prefix = stem(noun)[:5]
-    for sentence in re.split(r"(?<=[.!?])\s+", text):
-        low = sentence.lower()
-        if prefix in low and _COUNT.search(_DATE_NUMBERS.sub(" ", sentence)):
-            return True
+    for paragraph in text.split("\n\n"):
+        low = paragraph.lower()
+        sentence = paragraph
+        if prefix in low and COUNT.search(DATE_EXPRESSION.sub(" ", sentence)):
+            vocab = _section_vocabulary(sentence)
+            if all(term_matches(e, set(vocab)) for e in entities):
+                return True
     return False
 
 
@@ -163,16 +172,20 @@ def check_section(index: Index, hit: SectionHit, kt: KeyTerms, question: str = "
     briefing = index.briefing(hit.ref.briefing_id)
     section = briefing.sections[hit.ref.section_index]
     text = briefing.text[section.start:section.end]
-    vocab = set(_section_vocabulary(section.title + "\n" + text))
+    # the speaker and the briefing's header count as part of every section
+    context = f"{section.title}\n{briefing.speaker or ''}\n"
+    vocab = set(_section_vocabulary(context + text))
     missing = [e for e in kt.entities if not term_matches(e, vocab)]
     weights = [(t, 2.0) for t in kt.entities] + [(t, 1.0) for t in kt.content]
     total = sum(w for _, w in weights)
     got = sum(w for t, w in weights if term_matches(t, vocab))
     noun = counted_noun(question)
+    title_vocab = set(_section_vocabulary(context))
+    counted = [e for e in kt.entities if not term_matches(e, title_vocab)]
     return SectionCheck(hit, [kt.surface.get(m, m) for m in missing], got / total if total else 0.0,
                         content_found=sum(1 for t in kt.content if term_matches(t, vocab)),
                         content_total=len(kt.content),
-                        count_ok=noun is None or gives_count(text, noun))
+                        count_ok=noun is None or gives_count(text, noun, counted))
 
 
 def decide(question: str, sections: list[SectionHit], index: Index, settings: Settings) -> Decision:
@@ -182,7 +195,23 @@ def decide(question: str, sections: list[SectionHit], index: Index, settings: Se
     checks = [check_section(index, h, kt, question) for h in sections[: settings.check_sections]]
     ok = [c for c in checks if c.failure(settings) is None]
     if ok:
-        best = ok[0]
+        # retrieval order, unless a section close behind covers clearly more of the question
+        top = ok[0]
+        best = max(ok, key=lambda c: (c.coverage - top.coverage >= 0.15 and c.hit.score >= 0.8 * top.hit.score,
+                                      c is top))
         ordered = [best.hit] + [h for h in sections if h is not best.hit]
         return Decision(True, "supported", ordered, [best] + [c for c in checks if c is not best])
     return Decision(False, checks[0].failure(settings) or "no supporting passage", sections, checks)
+
+
+def answer_type_failure(question: str, evidence: list[EvidenceItem], top: int = 3) -> str | None:
+    """A question asking who or when is refused when none of the best evidence sentences names
+    a person or gives a date (beyond those in the question itself)."""
+    wanted = expected_answer(question)
+    if wanted is None or not wanted.strict or not evidence:
+        return None
+    best = sorted(evidence, key=lambda e: e.score, reverse=True)[:top]
+    if any(wanted.present(e.text, question) for e in best):
+        return None
+    what = {"person": "who", "date": "when"}[wanted.name]
+    return f"the closest passages do not say {what}"

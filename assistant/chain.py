@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
-from .answerability import Decision, decide
+from .answerability import Decision, answer_type_failure, decide
 from .citations import Attributor, with_markers
 from .config import LLMMode, Settings, get_settings
 from .conversation import resolve
@@ -151,6 +151,14 @@ class Assistant:
         t1 = time.perf_counter()
         evidence = self.evidence.build(standalone, retrieval.query_vec, decision.sections)
         timings["evidence_ms"] = (time.perf_counter() - t1) * 1000
+        missing = answer_type_failure(standalone, evidence)
+        if missing:
+            decision = Decision(False, missing, decision.sections, decision.checks)
+            answer = self._abstain(question, standalone, decision, mode)
+            timings["total_ms"] = (time.perf_counter() - t0) * 1000
+            yield answer.text
+            yield answer.model_copy(update={"timings": timings})
+            return
         timings["evidence_tokens"] = float(sum(count_tokens(e.text) for e in evidence))
         base = dict(question=question, standalone_question=standalone, mode=mode)
         if mode == "extractive":

@@ -41,7 +41,12 @@ def split_claims(answer: str) -> list[Claim]:
     claims: list[Claim] = []
     for span in sentence_spans(answer):
         raw = span.of(answer)
-        markers = [int(n) for m in MARKER.finditer(raw) for n in re.split(r"\s*[,;]\s*", m.group(1))]
+        lead = re.match(r"(?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])+", raw)
+        if lead and claims and re.search(r"\w", raw[lead.end():]):
+            # "A. [2] B [3]." - a marker right after a full stop belongs to the sentence before it
+            claims[-1].markers.extend(_marker_numbers(lead.group()))
+            raw = raw[lead.end():]
+        markers = _marker_numbers(raw)
         text = MARKER.sub("", raw).strip()
         if not re.search(r"\w", text):
             if claims:  # "[2]" alone after a sentence belongs to it
@@ -49,6 +54,10 @@ def split_claims(answer: str) -> list[Claim]:
             continue
         claims.append(Claim(text, markers))
     return claims
+
+
+def _marker_numbers(text: str) -> list[int]:
+    return [int(n) for m in MARKER.finditer(text) for n in re.split(r"\s*[,;]\s*", m.group(1))]
 
 
 def _numbers(text: str) -> set[str]:

@@ -68,6 +68,7 @@ def resolve(question: str, history: Sequence[Turn | dict | tuple] | None) -> str
             return prev[:i] + new + prev[i + len(old):]
         return f"{prev.rstrip(' ?.')} — regarding {new}?"
     topic = _topic_words(q)
-    if _DEPENDENT.search(q) and len(topic) <= 6:
+    own_names = [e for e in _ENTITY.findall(q) if e.lower() not in QUESTION_WORDS]
+    if _DEPENDENT.search(q) and len(topic) <= 6 and not own_names:  # "it" refers to the previous question
         return f"{q.rstrip()} (about: {prev.rstrip(' ?.')})"
     return q

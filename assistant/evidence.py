@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .answer_types import expected_answer
 from .chunking import section_sentences
 from .parsing import ANSWER_LINE
 from .config import Settings
@@ -131,7 +132,7 @@ class EvidenceBuilder:
             lex = weighted_overlap(q_terms, vocab, weight) + FOCUS_WEIGHT * weighted_overlap(focus[id(c.hit)], vocab, weight)
             prior = 0.06 * (len(sections) - c.section_rank) / max(len(sections), 1)
             short = 0.05 if len(words(c.text)) < 6 else 0.0  # fragments
-            typed = TYPE_BONUS if answer_type and answer_type.search(c.text) else 0.0
+            typed = TYPE_BONUS if answer_type and answer_type.hint.search(c.text) else 0.0
             asked = QUESTION_PENALTY if c.in_question else 0.0
             lead = LEAD_BONUS if c.answer_lead else 0.0
             scored.append((float(d) + 0.5 * lex + prior + typed + lead - short - asked, c))
@@ -162,22 +163,6 @@ class EvidenceBuilder:
                 for i, (score, c) in enumerate(chosen)]
 
 
-_MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-_NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?)"
-ANSWER_TYPES = [
-    (re.compile(r"^\s*(?:who|whom|whose)\b|\bwho\s", re.I),
-     re.compile(r"\b(?:Minister|President|Secretary|Chair(?:person|man|woman)?|Ambassador|Spokes\w+|Director|"
-                r"Representative|Envoy|Chancellor|Commissioner|King|Queen|Prince|General|Head|Leader|Mr|Ms|Mrs|Dr)"
-                r"\b[^.;]{0,40}?\b[A-Z][a-z]+(?:-[A-Z][a-z]+)? [A-Z][a-z]+")),
-    (re.compile(r"^\s*(?:when|what date|what day|on what date|since when|by when)\b", re.I),
-     re.compile(rf"\b(?:{_MONTHS}|\d{{4}}|today|yesterday|tomorrow|Monday|Tuesday|Wednesday|Thursday|Friday|"
-                rf"Saturday|Sunday|week|month|year)\b")),
-    (re.compile(r"^\s*(?:which|what|name the|list the)\s+(?:\w+\s+)?(?:countries|states|nations|organi[sz]ations|"
-                r"parties|cities|regions|members|partners|stakeholders|players|groups|ministers|officials)\b", re.I),
-     re.compile(r"\b[A-Z][\w’'-]+(?:\s+\([A-Z]+\))?(?:,| and| or) (?:the )?[A-Z]")),
-    (re.compile(r"^\s*(?:how (?:many|much|long|often|far|old)|what (?:number|percentage|share|amount))\b", re.I),
-     re.compile(rf"\d|\b{_NUMBER_WORDS}\b", re.I)),
-]
 ANAPHOR = re.compile(
     r"^(?:Maria Zakharova:\s*)?(?:On that (?:day|date)|That day|At that time|Then|This|These|That|Those|It|Its|They|"
     r"Their|He|She|His|Her|Such|The latter|The former|In this|There|Both|Also|In addition|However)\b")
@@ -202,12 +187,3 @@ FOCUS_WEIGHT = 0.8
 QUESTION_PENALTY = 0.25
 LEAD_BONUS = 0.1
 MAX_FULL_SECTION_SENTENCES = 60
-
-
-def expected_answer(question: str) -> re.Pattern | None:
-    """A pattern the answer sentence is likely to match (a name for "who", a date for "when",
-    a number for "how many"), or None."""
-    for asks, answer in ANSWER_TYPES:
-        if asks.search(question):
-            return answer
-    return None
