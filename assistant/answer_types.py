@@ -20,7 +20,7 @@ COUNT = re.compile(rf"\d|\b{NUMBER_WORDS}\b", re.IGNORECASE)
 _TITLES = (r"(?:Minister|President|Secretary|Chair(?:person|man|woman)?|Ambassador|Spokes\w+|Director|"
            r"Representative|Envoy|Chancellor|Commissioner|King|Queen|Prince|General|Head|Leader|Mr|Ms|Mrs|Dr|"
            r"officer|observer|journalist|employee)")
-_TITLED_NAME = re.compile(rf"\b{_TITLES}\b[^.;]{{0,40}}?\b(?P<name>[A-Z][a-z]+(?:-[A-Z][a-z]+)? [A-Z][a-z]+)")
+_TITLED_NAME = re.compile(rf"\b(?i:{_TITLES})\b[^.;]{{0,40}}?\b(?P<name>[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?: [A-Z][a-z]+)?)\b")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b(?P<name>[A-Z][a-z]+(?:-[A-Z][a-z]+)? [A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 # capitalised words that make institutions, places and titles rather than people's names
 _INSTITUTIONAL = set("""Ministry Foreign Council Security Union Nations United States Federation Republic
