@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Generator, Iterator, Mapping, Sequence
 
 from .answerability import Decision, answer_type_failure, decide
 from .citations import Attributor, with_markers
@@ -22,7 +22,6 @@ from .models import Answer, Citation, EvidenceItem, Filters, SectionHit
 from .retrieval import Retriever
 from .text import count_tokens, terms
 
-NOT_IN_EVIDENCE = "NOT IN EVIDENCE"
 
 
 class Prompts:
@@ -139,40 +138,64 @@ class Assistant:
             raise ValueError("empty question")
         standalone = resolve(question, history)
         timings: dict[str, float] = {}
+
+        def done(answer: Answer) -> Answer:
+            timings["total_ms"] = (time.perf_counter() - t0) * 1000
+            return answer.model_copy(update={"timings": timings})
+
         retrieval = self.retriever.search(standalone, coerce_filters(filters))
         timings["retrieval_ms"] = retrieval.timings["retrieval"] * 1000
         decision = decide(standalone, retrieval.sections, self.index, self.settings)
+        evidence: list[EvidenceItem] = []
+        if decision.answerable:
+            t1 = time.perf_counter()
+            evidence = self.evidence.build(standalone, retrieval.query_vec, decision.sections)
+            timings["evidence_ms"] = (time.perf_counter() - t1) * 1000
+            missing = answer_type_failure(standalone, evidence)
+            if missing:
+                decision = Decision(False, missing, decision.sections, decision.checks)
         if not decision.answerable:
-            answer = self._abstain(question, standalone, decision, mode)
-            timings["total_ms"] = (time.perf_counter() - t0) * 1000
+            answer = done(self._abstain(question, standalone, decision, mode))
             yield answer.text
-            yield answer.model_copy(update={"timings": timings})
-            return
-        t1 = time.perf_counter()
-        evidence = self.evidence.build(standalone, retrieval.query_vec, decision.sections)
-        timings["evidence_ms"] = (time.perf_counter() - t1) * 1000
-        missing = answer_type_failure(standalone, evidence)
-        if missing:
-            decision = Decision(False, missing, decision.sections, decision.checks)
-            answer = self._abstain(question, standalone, decision, mode)
-            timings["total_ms"] = (time.perf_counter() - t0) * 1000
-            yield answer.text
-            yield answer.model_copy(update={"timings": timings})
+            yield answer
             return
         timings["evidence_tokens"] = float(sum(count_tokens(e.text) for e in evidence))
         base = dict(question=question, standalone_question=standalone, mode=mode)
         if mode == "extractive":
             text, citations = extractive_answer(evidence, standalone)
-            timings["total_ms"] = (time.perf_counter() - t0) * 1000
             yield text
-            yield Answer(text=text, citations=tuple(citations), timings=timings, **base)
+            yield done(Answer(text=text, citations=tuple(citations), **base))
             return
+        raw, problem = yield from self._generate(mode, standalone, evidence, timings, t0)
+        attribution = None
+        if problem is None:
+            t3 = time.perf_counter()
+            attribution = self.attributor.attribute(raw, evidence, standalone)
+            timings["attribution_ms"] = (time.perf_counter() - t3) * 1000
+            if not attribution.citations:
+                problem = "gave an answer that the briefings do not support"
+        if problem is not None:
+            text, citations = extractive_answer(evidence, standalone)
+            notice = self.prompts.fallback.format(mode=mode, problem=problem)
+            yield done(Answer(text=text, citations=tuple(citations), notice=notice,
+                              **{**base, "mode": f"{mode}→extractive"}))
+            return
+        notice = None
+        if attribution.dropped:
+            n = len(attribution.dropped)
+            notice = f"{n} sentence{'s' if n > 1 else ''} of the model's answer had no support in the briefings and " \
+                     f"{'were' if n > 1 else 'was'} removed."
+        yield done(Answer(text=attribution.text, citations=tuple(attribution.citations), notice=notice, **base))
+
+    def _generate(self, mode: str, question: str, evidence: list[EvidenceItem], timings: dict[str, float],
+                  t0: float) -> Generator[str, None, tuple[str, str | None]]:
+        """Stream the LLM's answer (yielding deltas); returns the raw text, or the problem that
+        stopped it (backend failure, timeout)."""
         raw, problem = "", None
         t2 = time.perf_counter()
         deadline = t2 + self.settings.llm_timeout_s
         try:
-            messages = self.prompts.answer_messages(standalone, evidence)
-            for chunk in self.chat_model(mode).stream(messages):
+            for chunk in self.chat_model(mode).stream(self.prompts.answer_messages(question, evidence)):
                 delta = chunk.content if isinstance(chunk.content, str) else ""
                 if delta:
                     if not raw:
@@ -185,30 +208,7 @@ class Assistant:
         except Exception as err:  # noqa: BLE001 - any backend failure falls back to extractive
             problem = f"failed ({type(err).__name__}: {str(err)[:160]})"
         timings["generation_ms"] = (time.perf_counter() - t2) * 1000
-        if problem is None and NOT_IN_EVIDENCE.lower() in raw.lower() and len(raw) < 60:
-            problem = "found no answer in the passages"
-        attribution = None
-        if problem is None:
-            t3 = time.perf_counter()
-            attribution = self.attributor.attribute(raw, evidence, standalone)
-            timings["attribution_ms"] = (time.perf_counter() - t3) * 1000
-            if not attribution.citations:
-                problem = "gave an answer that the briefings do not support"
-        if problem is not None:
-            text, citations = extractive_answer(evidence, standalone)
-            notice = self.prompts.fallback.format(mode=mode, problem=problem)
-            timings["total_ms"] = (time.perf_counter() - t0) * 1000
-            yield Answer(text=text, citations=tuple(citations), notice=notice, timings=timings,
-                         **{**base, "mode": f"{mode}→extractive"})
-            return
-        notice = None
-        if attribution.dropped:
-            n = len(attribution.dropped)
-            notice = f"{n} sentence{'s' if n > 1 else ''} of the model's answer had no support in the briefings and " \
-                     f"{'were' if n > 1 else 'was'} removed."
-        timings["total_ms"] = (time.perf_counter() - t0) * 1000
-        yield Answer(text=attribution.text, citations=tuple(attribution.citations), notice=notice,
-                     timings=timings, **base)
+        return raw, problem
 
     def _abstain(self, question: str, standalone: str, decision: Decision, mode: str) -> Answer:
         closest = tuple(h.ref for h in decision.sections[:3])
