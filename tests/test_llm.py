@@ -161,3 +161,36 @@ def test_the_bundled_model_is_served_locally_behind_a_key(tmp_path):
     model = chat_model(s, "local")
     reply = model.invoke("Reply with the single word: yes", max_tokens=4)
     assert isinstance(reply.content, str) and reply.content.strip()
+
+
+@pytest.mark.model
+def test_openai_mode_talks_to_any_openai_compatible_server(tmp_path):
+    """``ASSISTANT_LLM=openai`` with a base URL and key: here the in-process llama.cpp server
+    stands in for vLLM/Ollama/OpenAI, reached over HTTP like any remote one."""
+    from assistant.chain import Assistant
+    from assistant.ingest import Ingestor
+    from pydantic import SecretStr
+
+    from assistant.llm import LocalServer
+
+    from .conftest import SAMPLE
+    from .fakes import HashEmbedder
+
+    local = Settings(_env_file=None, cache_dir=tmp_path / "cache", index_dir=tmp_path / "index", llm="local")
+    server = LocalServer.get(local)
+    remote = local.model_copy(update={"llm": "openai", "openai_base_url": server.base_url,
+                                      "openai_api_key": SecretStr(server.api_key), "openai_model": "any",
+                                      "llm_max_tokens": 60, "min_dense_score": 0.0})
+    assistant = Assistant(remote, embedder=HashEmbedder())
+    Ingestor(assistant.index, remote).ingest([SAMPLE], show_progress=False)
+    assert assistant.available_modes() == ["local", "openai", "extractive"]
+    deltas = []
+    answer = None
+    for item in assistant.stream("How many passports were issued in Afghanistan in one month?"):
+        if isinstance(item, str):
+            deltas.append(item)
+        else:
+            answer = item
+    assert answer is not None and answer.mode in ("openai", "openai→extractive")
+    assert len(deltas) > 1 and answer.citations  # streamed, then verified
+    assert "ttft_ms" in answer.timings
