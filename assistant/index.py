@@ -26,7 +26,7 @@ import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 from pydantic import BaseModel
@@ -360,30 +360,39 @@ class Index:
         for batch in _batches(orphans, 5000):
             col.delete(ids=batch)
 
+    def stored_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of these chunk ids already have a vector in Chroma (they are not embedded again)."""
+        col = self.collection()
+        present: set[str] = set()
+        for batch in _batches(list(ids), 5000):
+            present.update(col.get(ids=list(batch), include=[])["ids"])
+        return present
+
+    def embed(self, chunks: Sequence[Chunk]) -> dict[str, np.ndarray]:
+        """Vectors of chunks, in one encode call (sentence-transformers sorts them by length)."""
+        if not chunks:
+            return {}
+        vectors = self.embedder.encode([c.embed_text for c in chunks], batch_size=max(self.settings.embed_batch_size, 1))
+        return {c.id: v for c, v in zip(chunks, vectors)}
+
     def add(self, briefing: Briefing, chunks: Sequence[Chunk], source_key: str,
-            on_embedded: Callable[[int], None] | None = None) -> tuple[str, int]:
+            vectors: dict[str, np.ndarray] | None = None) -> tuple[str, int]:
         """Add or replace one briefing; ``source_key`` is the resolved path (or ``upload:NAME``).
-        Returns (status, number of chunks embedded)."""
+        ``vectors`` may bring precomputed vectors of new chunks (embedded together with other
+        files'); the others are embedded here. Returns (status, number of chunks embedded)."""
         snap = self._snap
         old = snap.registry.briefings.get(briefing.id)
         status = "updated" if old else "added"
         col = self.collection()
-        new_ids = [c.id for c in chunks]
-        present: set[str] = set()
-        for batch in _batches(new_ids, 5000):
-            present.update(col.get(ids=batch, include=[])["ids"])
+        present = self.stored_ids([c.id for c in chunks])
         to_embed = [c for c in chunks if c.id not in present]
         self._mark_pending(briefing.id)
-        embedded = 0
-        if to_embed:
-            batch_size = max(self.settings.embed_batch_size, 1)
-            for batch in _batches(to_embed, max(batch_size * 4, 256)):
-                vectors = self.embedder.encode([c.embed_text for c in batch], batch_size=batch_size)
-                col.upsert(ids=[c.id for c in batch], embeddings=vectors,
-                           metadatas=[{"briefing_id": c.briefing_id, "date": c.date} for c in batch])
-                embedded += len(batch)
-                if on_embedded:
-                    on_embedded(len(batch))
+        vectors = dict(vectors or {})
+        vectors.update(self.embed([c for c in to_embed if c.id not in vectors]))
+        for batch in _batches(to_embed, 1000):
+            col.upsert(ids=[c.id for c in batch], embeddings=np.stack([vectors[c.id] for c in batch]),
+                       metadatas=[{"briefing_id": c.briefing_id, "date": c.date} for c in batch])
+        embedded = len(to_embed)
         doc_file = f"{briefing.id}.{briefing.content_hash[:12]}.json"
         _atomic_write(self.root / "briefings" / doc_file, json.dumps(
             {"briefing": briefing.model_dump(mode="json"), "chunks": [c.model_dump() for c in chunks]},

@@ -104,29 +104,30 @@ class Interrupt(BaseException):
     """Stands in for a kill: not an Exception, so nothing on the way catches it."""
 
 
-class DyingEmbedder(HashEmbedder):
-    def __init__(self, die_after: int):
-        super().__init__()
-        self.die_after = die_after
-
-    def encode(self, texts, batch_size=64):
-        if self.calls >= self.die_after:
-            raise Interrupt()
-        return super().encode(texts, batch_size)
-
-
 def test_interrupted_ingest_leaves_previous_index_usable(settings, sample_copy, monkeypatch):
-    settings = settings.model_copy(update={"embed_batch_size": 8})  # several upserts per file
     index = Index(settings, HashEmbedder())
     ingest(index, settings, sample_copy)
     old_chunks = dict(index.snapshot.chunks)
-    # a new version of the file, with many changed chunks, dies half-way through embedding
+    # a new version of the file, with many changed chunks, is killed half-way through writing its
+    # vectors to Chroma (after the first of several upserts)
     sample_copy.write_text(sample_copy.read_text().replace("Russia", "Rossiya"))
-    dying = DyingEmbedder(die_after=1)
-    interrupted = Index(settings, dying)
+    from chromadb.api.models.Collection import Collection
+
+    real_upsert = Collection.upsert
+    calls = []
+
+    def dying_upsert(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise Interrupt()
+        return real_upsert(self, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "upsert", dying_upsert)
     monkeypatch.setattr("assistant.index._batches", lambda items, n: (items[i:i + 8] for i in range(0, len(items), 8)))
+    interrupted = Index(settings, HashEmbedder())
     with pytest.raises(Interrupt):
         ingest(interrupted, settings, sample_copy)
+    monkeypatch.undo()
     assert len(chroma_ids(interrupted)) > len(old_chunks)  # half-written chunks are in Chroma...
     reopened = Index(settings, HashEmbedder())
     assert reopened.snapshot.chunks == old_chunks  # ...but the committed index is the previous one
@@ -138,6 +139,21 @@ def test_interrupted_ingest_leaves_previous_index_usable(settings, sample_copy, 
     r = ingest(reopened, settings, sample_copy).results[0]
     assert r.status == "updated" and chroma_ids(reopened) == set(reopened.snapshot.chunks)
     assert reopened.snapshot.registry.pending is None
+
+
+def test_embedding_failure_reports_the_file_and_keeps_the_index(settings, sample_copy):
+    class BrokenEmbedder(HashEmbedder):
+        def encode(self, texts, batch_size=64):
+            raise RuntimeError("out of memory")
+
+    index = Index(settings, HashEmbedder())
+    ingest(index, settings, sample_copy)
+    before = dict(index.snapshot.chunks)
+    sample_copy.write_text(sample_copy.read_text().replace(*CHANGE))
+    broken = Index(settings, BrokenEmbedder())
+    report = ingest(broken, settings, sample_copy)
+    assert not report.ok and "RuntimeError: out of memory" in report.failed[0].error
+    assert Index(settings, HashEmbedder()).snapshot.chunks == before
 
 
 def test_crash_after_commit_is_recovered(index, settings, sample_copy, monkeypatch):
