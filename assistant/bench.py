@@ -478,12 +478,11 @@ def notes(r: BenchResult, real_model: bool, cold_start_run: bool) -> str:
     out = [
         f"Synthetic corpus from {Path(r.corpus['sample']).name}: dates, section subset and order, sentence "
         f"order, numbers, months, place/person names and some wording perturbed per briefing; labelled by "
-        f"'[synthetic #N]' in the title (the parser cannot set Briefing.synthetic, so the registry flag stays "
-        f"false).",
+        f"'[synthetic #N]' in the title and synthetic=true in the registry.",
         f"Ingest at the last step: {last.chunks_per_s} chunks/s = {last.ingest_vs_raw:.0%} of a plain encode "
         f"of the same chunks ({last.raw_encode_chunks_per_s}/s); {share:.0%} of the ingest time is in the "
-        f"embedder, the rest is reading/parsing/chunking, Chroma writes and the BM25 index, which is "
-        f"rebuilt over all chunks after every briefing, so that part grows with the corpus.",
+        f"embedder (new chunks of 8 files at a time in one call), the rest is reading/parsing/chunking, "
+        f"Chroma writes, the registry and the BM25 index (rebuilt once per ingest run).",
         f"Retrieval p50 {first.retrieval_ms.p50} ms at {first.briefings} briefing(s) -> {last.retrieval_ms.p50} "
         f"ms at {last.briefings} ({last.chunks} chunks); at the last step the query embedding takes "
         f"{last.retrieval_parts_ms['embed_query']} ms, Chroma {last.retrieval_parts_ms['dense']} ms, BM25 "
