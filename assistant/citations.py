@@ -120,18 +120,18 @@ class Attributor:
 
     def support(self, claims: list[str], evidence: list[EvidenceItem], question: str = "") -> np.ndarray:
         """Support of each claim (rows) by each single evidence item (columns), in [0, 1]."""
-        if not claims or not evidence:
-            return np.zeros((len(claims), len(evidence)))
-        cos = self._cos(claims, evidence)
-        q = _passage(question)
-        passages = [_passage(e.text) for e in evidence]
-        return np.array([[self._score(c, q, float(cos[i, j]), passages[j]) for j in range(len(evidence))]
-                         for i, c in enumerate(claims)])
+        return self._support(claims, evidence, _passage(question), [_passage(e.text) for e in evidence])[1]
 
-    def _cos(self, claims: list[str], evidence: list[EvidenceItem]) -> np.ndarray:
-        cv = self.cache.encode(claims)
-        ev = self.cache.encode([e.text for e in evidence])
-        return np.clip(cv @ ev.T, 0.0, 1.0)
+    def _support(self, claims: list[str], evidence: list[EvidenceItem], q: _Passage,
+                 passages: list[_Passage]) -> tuple[np.ndarray, np.ndarray]:
+        """(cosine, support) matrices, claims x evidence."""
+        if not claims or not evidence:
+            empty = np.zeros((len(claims), len(evidence)))
+            return empty, empty
+        cos = np.clip(self.cache.encode(claims) @ self.cache.encode([e.text for e in evidence]).T, 0.0, 1.0)
+        scores = np.array([[self._score(c, q, float(cos[i, j]), passages[j]) for j in range(len(evidence))]
+                           for i, c in enumerate(claims)])
+        return cos, scores
 
     def _best_support(self, i: int, claim: str, cited: list[int], evidence: list[EvidenceItem],
                       scores: np.ndarray, cos: np.ndarray, q: _Passage, passages: list[_Passage]) -> list[int]:
@@ -162,12 +162,9 @@ class Attributor:
     def attribute(self, answer: str, evidence: list[EvidenceItem], question: str = "") -> Attribution:
         claims = split_claims(answer)
         col = {e.number: j for j, e in enumerate(evidence)}
-        texts = [c.text for c in claims]
-        cos = self._cos(texts, evidence) if texts and evidence else np.zeros((len(texts), len(evidence)))
         q = _passage(question)
         passages = [_passage(e.text) for e in evidence]
-        scores = np.array([[self._score(c, q, float(cos[i, j]), passages[j]) for j in range(len(evidence))]
-                           for i, c in enumerate(texts)]).reshape(len(texts), len(evidence))
+        cos, scores = self._support([c.text for c in claims], evidence, q, passages)
         kept: list[tuple[str, list[EvidenceItem]]] = []
         dropped: list[str] = []
         fixed = 0

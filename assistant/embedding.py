@@ -32,10 +32,6 @@ class MiniLMEmbedder:
         self._lock = threading.Lock()
         self.load_seconds: float | None = None
 
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
     def model(self):
         if self._model is None:
             with self._lock:

@@ -67,9 +67,6 @@ class Briefing(_Model):
     def date_int(self) -> int:
         return date_to_int(self.date)
 
-    def section_text(self, section: Section) -> str:
-        return self.text[section.body_start : section.end]
-
     def summary(self) -> dict:
         """The structure without the text (``inspect --json``)."""
         out = {
