@@ -37,16 +37,16 @@ class Prompts:
             except OSError as err:
                 raise FileNotFoundError(f"{path}: prompt file missing (ASSISTANT_PROMPTS_DIR)") from err
 
+        from langchain_core.prompts import ChatPromptTemplate
+
         self.system = read("answer_system.txt")
         self.user = read("answer_user.txt")
         self.abstain = read("abstain.txt")
         self.fallback = read("fallback_notice.txt")
+        self.answer = ChatPromptTemplate.from_messages([("system", self.system), ("human", self.user)])
 
     def answer_messages(self, question: str, evidence: Sequence[EvidenceItem]):
-        from langchain_core.prompts import ChatPromptTemplate
-
-        template = ChatPromptTemplate.from_messages([("system", self.system), ("human", self.user)])
-        return template.format_messages(evidence=format_evidence(evidence), question=question)
+        return self.answer.format_messages(evidence=format_evidence(evidence), question=question)
 
 
 def format_evidence(evidence: Sequence[EvidenceItem]) -> str:
