@@ -12,7 +12,7 @@ from assistant import cli
 from assistant.chain import Assistant
 from assistant.eval import QAFileError, QAItem, evaluate, failures, is_gold, keyword_hit, load_qa, to_markdown
 
-DEV_QA = Path("/work/shared/eval/dev_qa.jsonl")
+from .conftest import DATA
 
 NICARAGUA = {"id": "n1", "question": "Which party won most seats in Nicaragua's parliamentary election?",
              "answerable": True, "briefing_date": "2021-11-10", "sections": ["Nicaragua election results"],
@@ -41,11 +41,10 @@ def write_qa(path: Path, *items, raw: list[str] | None = None) -> Path:
 # --------------------------------------------------------------------------- load_qa
 
 
-def test_load_qa_reads_the_shared_dev_set():
-    if not DEV_QA.exists():
-        pytest.skip("no /work/shared/eval/dev_qa.jsonl")
-    items = load_qa(DEV_QA)
-    assert len(items) >= 10
+@pytest.mark.parametrize("name", ["holdout_qa.jsonl", "test_qa.jsonl"])
+def test_load_qa_reads_the_bundled_qa_sets(name):
+    items = load_qa(DATA / name)
+    assert len(items) >= 40
     assert len({i.id for i in items}) == len(items)
     assert all(i.sections for i in items if i.answerable)
     assert any(not i.answerable for i in items)
