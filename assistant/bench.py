@@ -525,6 +525,19 @@ def notes(r: BenchResult, real_model: bool, cold_start_run: bool) -> str:
 # plot
 
 
+def _style_axis(ax, sizes: list[int], ylabel: str, title: str) -> None:
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("corpus size (synthetic briefings, log scale)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xticks(sizes, [str(v) for v in sizes])
+    ax.minorticks_off()
+    ax.margins(x=0.08)
+
+
 def plot(r: BenchResult, path: Path) -> None:
     import matplotlib
 
@@ -539,25 +552,10 @@ def plot(r: BenchResult, path: Path) -> None:
     for s in r.steps:
         ax.annotate(f"{s.chunks} chunks", (s.briefings, s.retrieval_ms.p50), textcoords="offset points",
                     xytext=(0, -13), ha="center", fontsize=7, color="gray")
-    ax.set_ylim(bottom=0)
-    ax.set_xlabel("corpus size (synthetic briefings, log scale)")
-    ax.set_ylabel("latency (ms)")
-    ax.set_title("Query latency vs corpus size")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
     ax2.plot(x, [s.chunks_per_s for s in r.steps], "o-", label="ingest (chunks/s)")
     ax2.plot(x, [s.raw_encode_chunks_per_s for s in r.steps], "s--", label="raw encode (chunks/s)")
-    ax2.set_ylim(bottom=0)
-    ax2.set_xlabel("corpus size (synthetic briefings, log scale)")
-    ax2.set_ylabel("chunks per second")
-    ax2.set_title("Ingest throughput of each step")
-    ax2.grid(True, which="both", alpha=0.3)
-    ax2.legend(fontsize=8)
-    for a in (ax, ax2):
-        a.set_xscale("log")
-        a.set_xticks(x, [str(v) for v in x])
-        a.minorticks_off()
-        a.margins(x=0.08)
+    _style_axis(ax, x, "latency (ms)", "Query latency vs corpus size")
+    _style_axis(ax2, x, "chunks per second", "Ingest throughput of each step")
     m = r.machine
     fig.suptitle(f"briefing-assistant bench — {m['embedder']}, {m['cpus']} CPUs, torch threads "
                  f"{m['torch_threads']}, load avg {m['load_avg_1m']}", fontsize=10)
