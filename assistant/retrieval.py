@@ -34,13 +34,11 @@ def section_ref(index: Index, briefing_id: str, section_index: int) -> SectionRe
 
 
 class Retriever:
-    def __init__(self, index: Index, embedder: Embedder, settings: Settings, fusion: Fusion | None = None,
-                 section_bonus: float = 0.0):
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings, fusion: Fusion | None = None):
         self.index = index
         self.embedder = embedder
         self.settings = settings
         self.fusion = fusion or settings.fusion
-        self.section_bonus = section_bonus
 
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.encode([query])[0]
@@ -99,8 +97,9 @@ class Retriever:
         sections = []
         for (bid, sidx), chs in groups.items():
             chs.sort(key=lambda h: h.fused, reverse=True)
-            # the best chunk decides; further matching chunks of the same section add a little
-            score = chs[0].fused + self.section_bonus * sum(h.fused for h in chs[1:3])
+            # the best chunk decides: a bonus for several matching chunks favoured long sections
+            # (measured: recall@1 0.73 with it against 0.87 without, RRF on the dev set)
+            score = chs[0].fused
             sections.append(SectionHit(ref=section_ref(self.index, bid, sidx), score=score,
                                        dense=max(h.dense for h in chs), bm25=max(h.bm25 for h in chs),
                                        chunks=tuple(chs)))
