@@ -5,12 +5,16 @@ citations to the exact briefing section. Fully offline.
     assistant = Assistant.from_settings()
     answer = assistant.ask("Who convened the Paris conference on Libya?")
     print(answer.text, answer.citations)
-"""
 
-from . import offline  # noqa: F401  - must run before the ML libraries are imported
-from .chain import Assistant
-from .config import Settings, get_settings
-from .models import Answer, Briefing, Chunk, Citation, Filters, Section, SectionHit
+The package is the pipeline: ``ingest`` (files -> briefings -> chunks) -> ``store`` (registry,
+Chroma, BM25) -> ``answer`` (retrieval, evidence, generation, citations) -> ``web`` (the chat),
+with ``text`` (language primitives and the lexicon) under all of them and ``tools`` (CLI, eval,
+bench) beside."""
+
+from assistant import offline  # noqa: F401  - must run before the ML libraries are imported
+from assistant.answer.assistant import Assistant
+from assistant.config import Settings, get_settings
+from assistant.models import Answer, Briefing, Chunk, Citation, Filters, Section, SectionHit
 
 __all__ = ["Answer", "Assistant", "Briefing", "Chunk", "Citation", "Filters", "Section", "SectionHit",
            "Settings", "get_settings"]

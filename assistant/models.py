@@ -8,16 +8,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assistant.text.dates import date_to_int
+
 SectionKind = Literal["statement", "media_question"]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True)
-
-
-def date_to_int(iso: str | None) -> int:
-    """ISO date -> 20211110 (Chroma range filters take numbers only); 0 when unknown."""
-    return int(iso.replace("-", "")) if iso else 0
 
 
 class Exchange(_Model):
@@ -123,9 +120,9 @@ class Filters(_Model):
     def accepts(self, briefing_id: str, date: int) -> bool:
         if self.briefing_ids and briefing_id not in self.briefing_ids:
             return False
-        if self.date_from and date < int(self.date_from.strftime("%Y%m%d")):
+        if self.date_from and date < date_to_int(self.date_from):
             return False
-        if self.date_to and date > int(self.date_to.strftime("%Y%m%d")):
+        if self.date_to and date > date_to_int(self.date_to):
             return False
         return True
 

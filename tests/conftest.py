@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 import assistant.offline  # noqa: F401
-from assistant.chain import Assistant
+from assistant.answer.assistant import Assistant
 from assistant.config import Settings
-from assistant.index import Index
-from assistant.ingest import Ingestor
+from assistant.store.index import Index
+from assistant.ingest.ingestor import Ingestor
 
 from .fakes import EvidenceEchoChat, HashEmbedder
 

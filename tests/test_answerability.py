@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answerability import acronyms, counted_noun, decide, gives_count, key_terms
+from assistant.answer.answerability import acronyms, counted_noun, decide, gives_count, key_terms
 from assistant.models import SectionHit
-from assistant.retrieval import Retriever, section_ref
+from assistant.answer.retrieval import Retriever, section_ref
 
 SAMPLE_ID = "2021-11-10-briefing-zakharova"
 

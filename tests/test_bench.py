@@ -8,12 +8,12 @@ from collections import Counter
 
 import pytest
 
-from assistant.bench import QUESTIONS, run_bench
-from assistant.synthetic import Perturber, load_template, shuffle_sentences, synthetic_briefing, write_synthetic
-from assistant.chunking import chunk_briefing
+from assistant.tools.bench import QUESTIONS, run_bench
+from assistant.tools.synthetic import Perturber, load_template, shuffle_sentences, synthetic_briefing, write_synthetic
+from assistant.ingest.chunking import chunk_briefing
 from assistant.config import Settings
-from assistant.index import Index
-from assistant.ingest import parse_file
+from assistant.store.index import Index
+from assistant.ingest.ingestor import parse_file
 
 from .fakes import HashEmbedder
 

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from assistant import ui
+from assistant.web import app as ui
 
 from .test_ui import (HOSTILE_BRIEFING, LIBYA, TIGRAY, VENEZUELA, SlowEcho, launch, make_assistant,
                       make_settings)

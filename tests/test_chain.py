@@ -13,8 +13,8 @@ import pytest
 from langchain_core.outputs import ChatGenerationChunk
 from langchain_core.messages import AIMessageChunk
 
-from assistant.chain import Assistant, Prompts, extractive_answer
-from assistant.citations import split_claims
+from assistant.answer.assistant import Assistant, Prompts, extractive_answer
+from assistant.answer.citations import split_claims
 from assistant.models import Answer, Filters
 
 from .fakes import EvidenceEchoChat

@@ -10,9 +10,9 @@ import urllib.request
 
 import pytest
 
-from assistant.chain import Assistant
-from assistant.index import Index
-from assistant.ingest import Ingestor
+from assistant.answer.assistant import Assistant
+from assistant.store.index import Index
+from assistant.ingest.ingestor import Ingestor
 
 from .conftest import SAMPLE
 from .fakes import EvidenceEchoChat, HashEmbedder

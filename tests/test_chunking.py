@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from tokenizers import Tokenizer
 
-from assistant.chunking import chunk_briefing, chunk_section
-from assistant.parsing import parse_text
+from assistant.ingest.chunking import chunk_briefing, chunk_section
+from assistant.ingest.parsing import parse_text
 from assistant.text import count_tokens, sentence_spans
 
 

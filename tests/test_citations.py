@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.chunking import section_sentences
-from assistant.citations import Attributor, split_claims, with_markers
+from assistant.ingest.chunking import section_sentences
+from assistant.answer.citations import Attributor, split_claims, with_markers
 from assistant.config import Settings
-from assistant.evidence import VectorCache
-from assistant.ingest import parse_file
+from assistant.answer.evidence import VectorCache
+from assistant.ingest.ingestor import parse_file
 from assistant.models import EvidenceItem, SectionRef
 
 from .conftest import SAMPLE

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-import assistant.chain
-import assistant.embedding
-from assistant import cli
+import assistant.answer.assistant
+import assistant.store.embedding
+from assistant.tools import cli
 
 from .conftest import SAMPLE
 from .fakes import HashEmbedder
@@ -32,8 +32,8 @@ class FakeMiniLM(HashEmbedder):
 def run(monkeypatch, settings, capsys):
     """``run(*argv)`` -> (exit code, stdout, stderr), against the tmp index, never the real models."""
     monkeypatch.setattr(cli, "get_settings", lambda: settings)
-    monkeypatch.setattr(assistant.embedding, "MiniLMEmbedder", FakeMiniLM)
-    monkeypatch.setattr(assistant.chain, "MiniLMEmbedder", FakeMiniLM)
+    monkeypatch.setattr(assistant.store.embedding, "MiniLMEmbedder", FakeMiniLM)
+    monkeypatch.setattr(assistant.answer.assistant, "MiniLMEmbedder", FakeMiniLM)
 
     def _run(*argv: str):
         code = cli.main(["--index", str(settings.index_dir), *argv])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.conversation import Turn, resolve
+from assistant.answer.conversation import Turn, resolve
 
 BELARUS_Q = "Did Russia agree to recognise vaccination certificates with Belarus?"
 KAZAKHSTAN_Q = "What did Russia say about the mutual recognition of vaccination certificates with Kazakhstan?"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import cli
-from assistant.chain import Assistant
-from assistant.eval import QAFileError, QAItem, evaluate, failures, is_gold, keyword_hit, load_qa, to_markdown
+from assistant.tools import cli
+from assistant.answer.assistant import Assistant
+from assistant.tools.eval import QAFileError, QAItem, evaluate, failures, is_gold, keyword_hit, load_qa, to_markdown
 
 from .conftest import DATA
 
@@ -286,7 +286,7 @@ def test_eval_command_writes_json_and_report(tmp_path, capsys, cli_settings, fak
 
 
 def test_eval_command_on_an_empty_index(tmp_path, capsys, cli_settings, settings, embedder, small_qa, monkeypatch):
-    from assistant.index import Index
+    from assistant.store.index import Index
 
     empty = Assistant(settings, embedder=embedder, index=Index(settings, embedder))
     monkeypatch.setattr(Assistant, "from_settings", classmethod(lambda cls, s=None, **kw: empty))

@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from assistant.index import Index, IndexUnavailable
-from assistant.ingest import Ingestor
+from assistant.store.index import Index, IndexUnavailable
+from assistant.ingest.ingestor import Ingestor
 from assistant.models import Filters
 from assistant.text import terms
 
@@ -123,7 +123,7 @@ def test_interrupted_ingest_leaves_previous_index_usable(settings, sample_copy, 
         return real_upsert(self, *args, **kwargs)
 
     monkeypatch.setattr(Collection, "upsert", dying_upsert)
-    monkeypatch.setattr("assistant.index._batches", lambda items, n: (items[i:i + 8] for i in range(0, len(items), 8)))
+    monkeypatch.setattr("assistant.store.index._batches", lambda items, n: (items[i:i + 8] for i in range(0, len(items), 8)))
     interrupted = Index(settings, HashEmbedder())
     with pytest.raises(Interrupt):
         ingest(interrupted, settings, sample_copy)

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from assistant.config import Settings
-from assistant.llm import Endpoint, ModelError, assemble_model, endpoint_for
+from assistant.answer.llm import Endpoint, ModelError, assemble_model, endpoint_for
 
 PARTS = [b"GGUF" + b"a" * 1000, b"b" * 2048, b"c" * 7]
 
@@ -118,7 +118,7 @@ def test_extractive_mode_has_no_endpoint(tmp_path):
 
 
 def test_chat_model_for_openai_is_configured_from_the_settings(tmp_path):
-    from assistant.llm import chat_model
+    from assistant.answer.llm import chat_model
 
     s = Settings(_env_file=None, cache_dir=tmp_path, openai_base_url="http://127.0.0.1:9/v1",
                  openai_api_key="sk-test", openai_model="tiny", llm_max_tokens=33, llm_timeout_s=7)
@@ -145,7 +145,7 @@ def _post(url: str, key: str | None) -> int:
 
 @pytest.mark.model
 def test_the_bundled_model_is_served_locally_behind_a_key(tmp_path):
-    from assistant.llm import LocalServer, chat_model
+    from assistant.answer.llm import LocalServer, chat_model
 
     s = Settings(_env_file=None, cache_dir=tmp_path / "cache", index_dir=tmp_path / "index", llm="local",
                  llm_max_tokens=8, llm_ctx=1024, llm_timeout_s=120)
@@ -167,11 +167,11 @@ def test_the_bundled_model_is_served_locally_behind_a_key(tmp_path):
 def test_openai_mode_talks_to_any_openai_compatible_server(tmp_path):
     """``ASSISTANT_LLM=openai`` with a base URL and key: here the in-process llama.cpp server
     stands in for vLLM/Ollama/OpenAI, reached over HTTP like any remote one."""
-    from assistant.chain import Assistant
-    from assistant.ingest import Ingestor
+    from assistant.answer.assistant import Assistant
+    from assistant.ingest.ingestor import Ingestor
     from pydantic import SecretStr
 
-    from assistant.llm import LocalServer
+    from assistant.answer.llm import LocalServer
 
     from .conftest import SAMPLE
     from .fakes import HashEmbedder

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from assistant.chain import Assistant
-from assistant.embedding import MiniLMEmbedder
-from assistant.ingest import Ingestor
+from assistant.answer.assistant import Assistant
+from assistant.store.embedding import MiniLMEmbedder
+from assistant.ingest.ingestor import Ingestor
 from assistant.offline import OFFLINE_ENV
 
 from .conftest import SAMPLE

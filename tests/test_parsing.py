@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from assistant.chunking import section_sentences
-from assistant.parsing import (
+from assistant.ingest.chunking import section_sentences
+from assistant.ingest.parsing import (
     ParseError, align_pieces, find_date, html_to_text, parse_text, split_lines, split_pieces,
 )
 from assistant.text import canonical_title

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.chain import Assistant
+from assistant.answer.assistant import Assistant
 from assistant.config import Settings
-from assistant.embedding import MiniLMEmbedder
-from assistant.eval import evaluate, load_qa
-from assistant.ingest import Ingestor
+from assistant.store.embedding import MiniLMEmbedder
+from assistant.tools.eval import evaluate, load_qa
+from assistant.ingest.ingestor import Ingestor
 
 from .conftest import DATA, SAMPLE
 

@@ -15,12 +15,12 @@ pytest.importorskip("gradio_client")
 
 from gradio_client import Client  # noqa: E402
 
-from assistant.chain import Assistant  # noqa: E402
+from assistant.answer.assistant import Assistant  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.index import Index  # noqa: E402
-from assistant.ingest import Ingestor  # noqa: E402
+from assistant.store.index import Index  # noqa: E402
+from assistant.ingest.ingestor import Ingestor  # noqa: E402
 from assistant.models import Answer, Citation, SectionRef  # noqa: E402
-from assistant import ui  # noqa: E402
+from assistant.web import app as ui  # noqa: E402
 
 from .conftest import SAMPLE  # noqa: E402
 from .fakes import EvidenceEchoChat, HashEmbedder  # noqa: E402

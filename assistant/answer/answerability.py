@@ -1,0 +1,217 @@
+"""Answer or abstain, decided by the pipeline rather than by trusting a small LLM.
+
+A question is answerable when one of the top sections (a) contains every named entity and
+number of the question, (b) contains enough of its other key terms, and (c) is semantically
+close enough (dense similarity). "How many Sputnik V doses were delivered to Vietnam?" is
+refused although the corpus talks about Sputnik V doses: no section mentions Vietnam."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from assistant.answer.answer_types import COUNT, expected_answer
+from assistant.config import Settings
+from assistant.store.index import Index
+from assistant.models import EvidenceItem, SectionHit
+from assistant.text import DATE_EXPRESSION, QUESTION_WORDS, STOPWORDS, fold_quotes, stem, term_matches, words
+
+# Words that are not topics: sentence openers, courtesy words, and words naming the kind of
+# answer wanted ("in which year", "what was the name").
+_NOT_ENTITIES = STOPWORDS | QUESTION_WORDS | {
+    "please", "tell", "give", "list", "explain", "describe", "according", "year", "date", "day", "name",
+    "kind", "type", "number", "period", "exactly", "currently", "actually"}
+# Capitalised descriptors of a region or a group rather than a name: checked like ordinary terms.
+_REGIONAL = {"european", "african", "asian", "western", "eastern", "northern", "southern", "arab", "latin",
+             "nordic", "baltic", "balkan", "caucasian", "central", "foreign"}
+
+# Demonyms whose stem does not share a prefix with the country name.
+_DEMONYMS = {
+    "french": "franc", "british": "britain", "dutch": "netherland", "chinese": "china", "swiss": "switzerland",
+    "danish": "denmark", "swedish": "sweden", "finnish": "finland", "polish": "poland", "turkish": "turkey",
+    "spanish": "spain", "greek": "greec", "irish": "ireland", "norwegian": "norway", "belarusian": "belarus",
+    "ukrainian": "ukrain", "georgian": "georgia", "armenian": "armenia", "azerbaijani": "azerbaijan",
+    "afghan": "afghanistan", "pakistani": "pakistan", "iranian": "iran", "iraqi": "iraq", "israeli": "israel",
+    "filipino": "philippin", "philippine": "philippin", "emirati": "emir", "moldovan": "moldova",
+    "kazakh": "kazakhstan", "uzbek": "uzbekistan", "tajik": "tajikistan", "kyrgyz": "kyrgyzstan",
+    "ethiopian": "ethiopia", "libyan": "libya", "syrian": "syria", "estonian": "estonia",
+    "lithuanian": "lithuania", "latvian": "latvia", "german": "germani", "american": "us",
+    "nicaraguan": "nicaragua", "venezuelan": "venezuela", "cuban": "cuba", "egyptian": "egypt",
+}
+
+
+@dataclass
+class KeyTerms:
+    entities: list[str]  # stems that must occur (names, acronyms, numbers)
+    content: list[str]  # other topic stems
+    surface: dict[str, str] = field(default_factory=dict)  # stem -> the word as the user wrote it
+
+
+@dataclass
+class SectionCheck:
+    hit: SectionHit
+    missing_entities: list[str]
+    coverage: float  # weighted share of the question's key terms present (entities count double)
+    content_found: int = 0  # how many of the non-name key terms are present
+    content_total: int = 0
+    count_ok: bool = True  # "how many X": a sentence gives a number of X
+
+    def failure(self, settings: Settings) -> str | None:
+        """Why this section cannot support an answer, or None when it can."""
+        if self.missing_entities:
+            return f"no passage mentions {', '.join(self.missing_entities)}"
+        if self.hit.dense < settings.min_dense_score:
+            return "no passage is close enough to the question"
+        if self.coverage < settings.min_term_coverage:
+            return "the closest passages cover too little of the question"
+        if self.content_total and not self.content_found and self.hit.dense < settings.min_dense_unmatched:
+            return "the closest passages do not mention what the question asks about"
+        if not self.count_ok:
+            return "no passage gives that number"
+        return None
+
+
+@dataclass
+class Decision:
+    answerable: bool
+    reason: str
+    sections: list[SectionHit]  # supporting section first
+    checks: list[SectionCheck] = field(default_factory=list)
+
+    @property
+    def best(self) -> SectionCheck | None:
+        return self.checks[0] if self.checks else None
+
+
+_TOKEN = re.compile(r"[0-9]+(?:[.,/][0-9]+)*(?:\+[0-9]+)?|[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+)*", re.UNICODE)
+
+
+def key_terms(question: str) -> KeyTerms:
+    entities: list[str] = []
+    content: list[str] = []
+    surface: dict[str, str] = {}
+    tokens = _TOKEN.findall(fold_quotes(question))
+    for pos, tok in enumerate(tokens):
+        for part in tok.split("-"):
+            if not part:
+                continue
+            if part.endswith(("'s", "’s")):
+                part = part[:-2]
+            if re.fullmatch(r"[A-Z]{2,}s", part):  # "ICTs" -> "ICT"
+                part = part[:-1]
+            low = part.lower()
+            if low in _NOT_ENTITIES or (len(low) < 2 and not low.isdigit()):
+                continue
+            is_entity = (part[0].isdigit() or (part[0].isupper() and (pos > 0 or part.isupper()))) \
+                and low not in _REGIONAL
+            st = _DEMONYMS.get(low) or (low.replace(",", "") if is_entity else stem(low))
+            (entities if is_entity else content).append(st)
+            surface.setdefault(st, part)
+    return KeyTerms(list(dict.fromkeys(entities)), [t for t in dict.fromkeys(content) if t not in entities], surface)
+
+
+_CAPITALISED_RUN = re.compile(r"(?:\b[A-Z][\w’'-]*(?:\s+(?:of|for|and|the|on|in)?\s*)?){2,}")
+
+
+def acronyms(text: str) -> set[str]:
+    """Acronyms of capitalised word runs: "Russian Direct Investment Fund" -> "rdif"."""
+    out = set()
+    for m in _CAPITALISED_RUN.finditer(text):
+        caps = [w[0] for w in m.group().split() if w[:1].isupper()]
+        for i in range(len(caps)):
+            for j in range(i + 2, len(caps) + 1):
+                out.add("".join(caps[i:j]).lower())
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _section_vocabulary(text: str) -> frozenset[str]:
+    """Stems, plain lower-case words, demonym countries and acronyms found in a section."""
+    plain = set(words(text))
+    vocab = {stem(w) for w in plain} | plain
+    vocab |= {_DEMONYMS[w] for w in plain if w in _DEMONYMS}
+    vocab |= acronyms(text)
+    return frozenset(vocab)
+
+
+_HOW_MANY = re.compile(r"\bhow many\s+(.+)", re.IGNORECASE)
+
+
+def counted_noun(question: str) -> str | None:
+    """The thing counted in a "how many" question: "How many Egyptian peacekeepers…" -> peacekeepers."""
+    m = _HOW_MANY.search(question)
+    if not m:
+        return None
+    tokens = re.findall(r"[^\W\d_][\w-]*", m.group(1))
+    lowered = question == question.lower()
+    for tok in tokens:
+        if tok.lower() in _NOT_ENTITIES:
+            continue
+        if lowered or not tok[0].isupper():
+            return tok.lower()
+    return None
+
+
+def gives_count(text: str, noun: str, entities: list[str] = ()) -> bool:
+    """Some paragraph mentions ``noun`` together with a number that is not part of a date, and the
+    ``entities`` the count is about ("How many Egyptian peacekeepers were injured?" is not
+    answered by a paragraph whose only numbers are dates)."""
+    prefix = stem(noun)[:5]
+    for paragraph in text.split("\n\n"):
+        low = paragraph.lower()
+        sentence = paragraph
+        if prefix in low and COUNT.search(DATE_EXPRESSION.sub(" ", sentence)):
+            vocab = _section_vocabulary(sentence)
+            if all(term_matches(e, set(vocab)) for e in entities):
+                return True
+    return False
+
+
+def check_section(index: Index, hit: SectionHit, kt: KeyTerms, question: str = "") -> SectionCheck:
+    briefing = index.briefing(hit.ref.briefing_id)
+    section = briefing.sections[hit.ref.section_index]
+    text = briefing.text[section.start:section.end]
+    # the speaker and the briefing's header count as part of every section
+    context = f"{section.title}\n{briefing.speaker or ''}\n"
+    vocab = set(_section_vocabulary(context + text))
+    missing = [e for e in kt.entities if not term_matches(e, vocab)]
+    weights = [(t, 2.0) for t in kt.entities] + [(t, 1.0) for t in kt.content]
+    total = sum(w for _, w in weights)
+    got = sum(w for t, w in weights if term_matches(t, vocab))
+    noun = counted_noun(question)
+    title_vocab = set(_section_vocabulary(context))
+    counted = [e for e in kt.entities if not term_matches(e, title_vocab)]
+    return SectionCheck(hit, [kt.surface.get(m, m) for m in missing], got / total if total else 0.0,
+                        content_found=sum(1 for t in kt.content if term_matches(t, vocab)),
+                        content_total=len(kt.content),
+                        count_ok=noun is None or gives_count(text, noun, counted))
+
+
+def decide(question: str, sections: list[SectionHit], index: Index, settings: Settings) -> Decision:
+    if not sections:
+        return Decision(False, "nothing in the index matches the question", [])
+    kt = key_terms(question)
+    checks = [check_section(index, h, kt, question) for h in sections[: settings.check_sections]]
+    ok = [c for c in checks if c.failure(settings) is None]
+    if ok:
+        # retrieval order, unless a section close behind covers clearly more of the question
+        top = ok[0]
+        best = max(ok, key=lambda c: (c.coverage - top.coverage >= 0.15 and c.hit.score >= 0.8 * top.hit.score,
+                                      c is top))
+        ordered = [best.hit] + [h for h in sections if h is not best.hit]
+        return Decision(True, "supported", ordered, [best] + [c for c in checks if c is not best])
+    return Decision(False, checks[0].failure(settings) or "no supporting passage", sections, checks)
+
+
+def answer_type_failure(question: str, evidence: list[EvidenceItem], top: int = 3) -> str | None:
+    """A question asking who or when is refused when none of the best evidence sentences names
+    a person or gives a date (beyond those in the question itself)."""
+    wanted = expected_answer(question)
+    if wanted is None or not wanted.strict or not evidence:
+        return None
+    best = sorted(evidence, key=lambda e: e.score, reverse=True)[:top]
+    if any(wanted.present(e.text, question) for e in best):
+        return None
+    what = {"person": "who", "date": "when"}[wanted.name]
+    return f"the closest passages do not say {what}"

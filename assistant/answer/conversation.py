@@ -1,0 +1,74 @@
+"""Follow-up questions resolved against the conversation, deterministically.
+
+"And what about Kazakhstan?" after "Did Russia agree to recognise vaccination certificates with
+Belarus?" becomes "Did Russia agree to recognise vaccination certificates with Kazakhstan?": the
+new entity replaces the previous question's last entity. A question that leans on the previous
+one ("When will it happen?", "Is it possible to talk about a time frame?") gets the previous
+question's topic attached. A self-contained question is left alone."""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from pydantic import BaseModel
+
+from assistant.text import QUESTION_WORDS, STOPWORDS, words
+
+
+class Turn(BaseModel):
+    role: str  # "user" | "assistant"
+    content: str
+
+
+_WHAT_ABOUT = re.compile(
+    r"^\s*(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?:the\s+)?(?P<x>.+?)\s*[?.!]*\s*$", re.IGNORECASE)
+_AND_X = re.compile(r"^\s*(?:and|also|or)\s+(?:for\s+|in\s+|with\s+)?(?:the\s+)?(?P<x>[^?]{1,60}?)\s*\?*\s*$",
+                    re.IGNORECASE)
+_DEPENDENT = re.compile(
+    r"\b(?:it|its|this|that|these|those|they|them|their|he|she|his|her|there|then|the same)\b", re.IGNORECASE)
+_ENTITY = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][\w’'-]+(?:\s+(?:of\s+the\s+|of\s+|the\s+)?[A-Z][\w’'-]+)*)")
+
+
+def _user_questions(history: Sequence[Turn | dict | tuple] | None) -> list[str]:
+    out = []
+    for t in history or []:
+        if isinstance(t, Turn):
+            role, content = t.role, t.content
+        elif isinstance(t, dict):
+            role, content = t.get("role"), t.get("content")
+        else:  # (user, assistant) pairs
+            role, content = "user", t[0]
+        if role == "user" and isinstance(content, str) and content.strip():
+            out.append(content.strip())
+    return out
+
+
+def _topic_words(question: str) -> list[str]:
+    return [w for w in words(question) if w not in STOPWORDS and w not in QUESTION_WORDS]
+
+
+def resolve(question: str, history: Sequence[Turn | dict | tuple] | None) -> str:
+    """A standalone form of ``question`` given the previous user turns."""
+    previous = _user_questions(history)
+    q = question.strip()
+    if not previous or not q:
+        return q
+    # the last standalone question in the conversation: resolve the chain in order
+    prev = previous[0]
+    for p in previous[1:]:
+        prev = resolve(p, [Turn(role="user", content=prev)])
+    m = _WHAT_ABOUT.match(q) or _AND_X.match(q)
+    if m:
+        new = m.group("x").strip()
+        entities = [e for e in _ENTITY.findall(prev) if e.lower() not in QUESTION_WORDS]
+        if entities and new[:1].isupper():  # a new name replaces the previous question's last one
+            old = entities[-1]
+            i = prev.rfind(old)
+            return prev[:i] + new + prev[i + len(old):]
+        return f"{prev.rstrip(' ?.')} — regarding {new}?"
+    topic = _topic_words(q)
+    own_names = [e for e in _ENTITY.findall(q) if e.lower() not in QUESTION_WORDS]
+    if _DEPENDENT.search(q) and len(topic) <= 6 and not own_names:  # "it" refers to the previous question
+        return f"{q.rstrip()} (about: {prev.rstrip(' ?.')})"
+    return q

@@ -1,0 +1,189 @@
+"""Evidence: from the top sections, the sentences that bear on the question, numbered, within a
+token budget. Sentence vectors are cached, so a section is embedded once per process."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answer.answer_types import expected_answer
+from assistant.ingest.chunking import section_sentences
+from assistant.ingest.parsing import ANSWER_LINE
+from assistant.config import Settings
+from assistant.store.embedding import Embedder
+from assistant.store.index import Index
+from assistant.models import EvidenceItem, SectionHit
+from assistant.text import Span, count_tokens, terms, words
+
+
+class VectorCache:
+    """LRU cache of sentence vectors keyed by text (thread-safe)."""
+
+    def __init__(self, embedder: Embedder, size: int = 50_000):
+        self.embedder = embedder
+        self.size = size
+        self._data: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._data]
+        if missing:
+            vectors = self.embedder.encode(missing, batch_size=32)
+            with self._lock:
+                for t, v in zip(missing, vectors):
+                    self._data[t] = v
+                while len(self._data) > self.size:
+                    self._data.popitem(last=False)
+        with self._lock:
+            out = []
+            for t in texts:
+                self._data.move_to_end(t)
+                out.append(self._data[t])
+        return np.stack(out) if out else np.zeros((0, self.embedder.dim), dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    section_rank: int
+    hit: SectionHit
+    span: Span
+    text: str
+    position: int  # sentence number within the section
+    in_question: bool = False  # part of a journalist's question, not of the answer
+    answer_lead: bool = False  # first sentence of a spokesperson's answer: where the position is stated
+
+
+def _present(term: str, vocab: set[str]) -> bool:
+    if term in vocab:
+        return True
+    return len(term) >= 5 and any(v.startswith(term[:5]) and term.startswith(v[:5]) for v in vocab)
+
+
+def weighted_overlap(query_terms: list[str], vocab: set[str], weight: dict[str, float]) -> float:
+    """IDF-weighted share of the query's terms present in ``vocab`` (prefix-tolerant)."""
+    qs = set(query_terms)
+    total = sum(weight.get(t, 1.0) for t in qs)
+    if not total:
+        return 0.0
+    return sum(weight.get(t, 1.0) for t in qs if _present(t, vocab)) / total
+
+
+class EvidenceBuilder:
+    def __init__(self, index: Index, cache: VectorCache, settings: Settings):
+        self.index = index
+        self.cache = cache
+        self.settings = settings
+
+    def candidates(self, sections: list[SectionHit]) -> list[Candidate]:
+        """All sentences of the supporting section (when it is not huge); for the others, the
+        sentences of their best chunks with a neighbour on each side."""
+        out: list[Candidate] = []
+        for rank, hit in enumerate(sections[: self.settings.evidence_sections]):
+            briefing = self.index.briefing(hit.ref.briefing_id)
+            section = briefing.sections[hit.ref.section_index]
+            sents = section_sentences(briefing, section)
+            questions = [(e.question_start, e.question_end) for e in section.exchanges]
+            answer_starts = [e.answer_start for e in section.exchanges]
+            if rank == 0 and len(sents) <= MAX_FULL_SECTION_SENTENCES:
+                wanted = set(range(len(sents)))
+            else:
+                wanted = set()
+                for ch in hit.chunks[:2]:
+                    idx = [i for i, s in enumerate(sents) if s.start < ch.chunk.end and s.end > ch.chunk.start]
+                    if idx:
+                        wanted.update(range(max(0, idx[0] - 1), min(len(sents), idx[-1] + 2)))
+                wanted = wanted or set(range(min(len(sents), 8)))
+            for i in sorted(wanted):
+                s = sents[i]
+                asked = any(a <= s.start < b for a, b in questions)
+                lead = any(a <= s.start and (i == 0 or sents[i - 1].start < a) for a in answer_starts)
+                out.append(Candidate(rank, hit, s, s.of(briefing.text), i, asked, lead))
+        return out
+
+    def build(self, question: str, query_vec: np.ndarray, sections: list[SectionHit],
+              budget_tokens: int | None = None) -> list[EvidenceItem]:
+        budget = budget_tokens or self.settings.evidence_tokens
+        cands = self.candidates(sections)
+        if not cands:
+            return []
+        # sentences are embedded under their section title, so that the topic is shared and the
+        # sentence's own content decides ("I know nothing about a specific time frame" answers
+        # a question about the timing of the section's topic)
+        vecs = self.cache.encode([f"{c.hit.ref.section_title}: {c.text}" for c in cands])
+        dense = vecs @ query_vec
+        q_terms = list(dict.fromkeys(terms(question)))
+        answer_type = expected_answer(question)
+        vocabs = [set(terms(c.text)) for c in cands]
+        n = len(cands)
+        weight = {t: math.log(1 + n / (1 + sum(_present(t, v) for v in vocabs))) for t in q_terms}
+        # the question's focus: its terms beyond the section's topic (its title)
+        focus = {}
+        for h in sections:
+            title = set(terms(h.ref.section_title))
+            focus[id(h)] = [t for t in q_terms if not _present(t, title)]
+        scored = []
+        for c, d, vocab in zip(cands, dense, vocabs):
+            lex = weighted_overlap(q_terms, vocab, weight) + FOCUS_WEIGHT * weighted_overlap(focus[id(c.hit)], vocab, weight)
+            prior = 0.06 * (len(sections) - c.section_rank) / max(len(sections), 1)
+            short = 0.05 if len(words(c.text)) < 6 else 0.0  # fragments
+            typed = TYPE_BONUS if answer_type and answer_type.hint.search(c.text) else 0.0
+            asked = QUESTION_PENALTY if c.in_question else 0.0
+            lead = LEAD_BONUS if c.answer_lead else 0.0
+            scored.append((float(d) + 0.5 * lex + prior + typed + lead - short - asked, c))
+        scored.sort(key=lambda x: x[0], reverse=True)
+        by_key = {(c.hit.ref.briefing_id, c.hit.ref.section_index, c.position): (sc, c) for sc, c in scored}
+        chosen: list[tuple[float, Candidate]] = []
+        taken: set[int] = set()
+        used = 0
+        for score, c in scored:
+            if len(chosen) >= self.settings.evidence_sentences:
+                break
+            group = [(score, c)]
+            for offset in neighbours_needed(c.text, q_terms):
+                other = by_key.get((c.hit.ref.briefing_id, c.hit.ref.section_index, c.position + offset))
+                if other is not None and id(other[1]) not in taken:
+                    group.insert(0 if offset < 0 else len(group), (score - 1e-3, other[1]))
+            n = sum(count_tokens(x.text) + 4 for _, x in group)
+            if used + n > budget and chosen:
+                continue
+            for item in group:
+                chosen.append(item)
+                taken.add(id(item[1]))
+            used += n
+        # number in reading order: by section rank, then position in the section
+        chosen.sort(key=lambda x: (x[1].section_rank, x[1].position))
+        return [EvidenceItem(number=i + 1, ref=c.hit.ref, text=c.text, start=c.span.start, end=c.span.end,
+                             score=round(score, 4), position=c.position)
+                for i, (score, c) in enumerate(chosen)]
+
+
+ANAPHOR = re.compile(
+    r"^(?:Maria Zakharova:\s*)?(?:On that (?:day|date)|That day|At that time|Then|This|These|That|Those|It|Its|They|"
+    r"Their|He|She|His|Her|Such|The latter|The former|In this|There|Both|Also|In addition|However)\b")
+
+
+def neighbours_needed(sentence: str, question_terms: list[str]) -> list[int]:
+    """Neighbouring sentences a sentence cannot be read without: the one before when it starts
+    with a reference back ("On that day, ..."), the one after when it only restates the question
+    ("Indeed, we are preparing to ship aid." -> "The supplies will consist of food, ...")."""
+    out = []
+    if ANAPHOR.match(sentence):
+        out.append(-1)
+    own = set(terms(ANSWER_LINE.sub("", sentence, count=1)))
+    new = [t for t in own if not _present(t, set(question_terms))]
+    if own and len(new) / len(own) <= 0.5:
+        out.append(1)
+    return out
+
+
+TYPE_BONUS = 0.15
+FOCUS_WEIGHT = 0.8
+QUESTION_PENALTY = 0.25
+LEAD_BONUS = 0.1
+MAX_FULL_SECTION_SENTENCES = 60

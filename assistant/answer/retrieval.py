@@ -1,0 +1,107 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused, grouped per section."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.store.embedding import Embedder
+from assistant.store.index import Index
+from assistant.models import ChunkHit, Filters, SectionHit, SectionRef
+from assistant.text import terms
+
+Fusion = Literal["rrf", "dense", "bm25", "weighted"]
+
+
+@dataclass
+class Retrieval:
+    query: str
+    query_vec: np.ndarray
+    sections: list[SectionHit]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def section_ref(index: Index, briefing_id: str, section_index: int) -> SectionRef:
+    b = index.briefing(briefing_id)
+    s = b.sections[section_index]
+    return SectionRef(briefing_id=b.id, briefing_date=b.date, briefing_title=b.title, section_index=s.index,
+                      section_title=s.title, section_kind=s.kind, start=s.start, end=s.end)
+
+
+class Retriever:
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings, fusion: Fusion | None = None):
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.fusion = fusion or settings.fusion
+
+    def embed_query(self, query: str) -> np.ndarray:
+        return self.embedder.encode([query])[0]
+
+    def search(self, query: str, filters: Filters | None = None, k: int | None = None,
+               query_vec: np.ndarray | None = None) -> Retrieval:
+        """Top ``k`` sections for ``query`` (all of them scored from chunk hits)."""
+        k = k or self.settings.top_sections
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        self.index.refresh()
+        if query_vec is None:
+            query_vec = self.embed_query(query)
+        t1 = time.perf_counter()
+        timings["embed_query"] = t1 - t0
+        n = self.settings.candidates
+        dense = self.index.dense_search(query_vec, n, filters) if self.fusion != "bm25" else []
+        t2 = time.perf_counter()
+        timings["dense"] = t2 - t1
+        sparse = self.index.bm25_search(terms(query), n, filters) if self.fusion != "dense" else []
+        timings["bm25"] = time.perf_counter() - t2
+        hits = self._fuse(dense, sparse)
+        sections = self._group(hits)[:k]
+        timings["retrieval"] = time.perf_counter() - t0
+        return Retrieval(query, query_vec, sections, timings)
+
+    def _fuse(self, dense, sparse) -> list[ChunkHit]:
+        rrf_k = self.settings.rrf_k
+        d_score = {h.chunk_id: h.score for h in dense}
+        b_score = dict(sparse)
+        fused: dict[str, float] = defaultdict(float)
+        if self.fusion == "weighted":
+            # min-max normalised scores, equal weights
+            for scores in (d_score, b_score):
+                if scores:
+                    lo, hi = min(scores.values()), max(scores.values())
+                    for cid, s in scores.items():
+                        fused[cid] += (s - lo) / (hi - lo) if hi > lo else 1.0
+        else:
+            for rank, h in enumerate(dense):
+                fused[h.chunk_id] += 1.0 / (rrf_k + rank + 1)
+            for rank, (cid, _) in enumerate(sparse):
+                fused[cid] += 1.0 / (rrf_k + rank + 1)
+        out = []
+        for cid, score in fused.items():
+            chunk = self.index.chunk(cid)
+            if chunk is not None:
+                out.append(ChunkHit(chunk=chunk, dense=d_score.get(cid, 0.0), bm25=b_score.get(cid, 0.0), fused=score))
+        out.sort(key=lambda h: h.fused, reverse=True)
+        return out
+
+    def _group(self, hits: list[ChunkHit]) -> list[SectionHit]:
+        groups: dict[tuple[str, int], list[ChunkHit]] = defaultdict(list)
+        for h in hits:
+            groups[(h.chunk.briefing_id, h.chunk.section_index)].append(h)
+        sections = []
+        for (bid, sidx), chs in groups.items():
+            chs.sort(key=lambda h: h.fused, reverse=True)
+            # the best chunk decides: a bonus for several matching chunks favoured long sections
+            # (measured: recall@1 0.73 with it against 0.87 without, RRF on the dev set)
+            score = chs[0].fused
+            sections.append(SectionHit(ref=section_ref(self.index, bid, sidx), score=score,
+                                       dense=max(h.dense for h in chs), bm25=max(h.bm25 for h in chs),
+                                       chunks=tuple(chs)))
+        sections.sort(key=lambda s: s.score, reverse=True)
+        return sections

@@ -1,0 +1,195 @@
+"""Files -> parsed briefings -> chunks -> index, one file at a time, each file's failure reported
+on its own line without touching what is already indexed."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from tqdm import tqdm
+
+from assistant.ingest.chunking import chunk_briefing
+from assistant.config import Settings
+from assistant.store.index import Index, IndexUnavailable
+from assistant.models import Briefing
+from assistant.ingest.parsing import ParseError, html_to_text, looks_like_html, parse_text
+from assistant.ingest.sources import SourceDocument, SourceError, expand_paths, read_source
+
+Progress = Callable[[int, int, str], None]  # (files done, files total, current file name)
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # added | updated | unchanged | error
+    briefing_id: str | None = None
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class IngestReport:
+    results: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [r for r in self.results if r.status == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def embedded(self) -> int:
+        return sum(r.embedded for r in self.results)
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:80] or "briefing"
+
+
+def parse_document(doc: SourceDocument, briefing_id: str) -> Briefing:
+    text = html_to_text(doc.text) if doc.is_html or looks_like_html(doc.text) else doc.text
+    fmt = "html" if doc.is_html else "transcript"
+    return parse_text(text, source=doc.path, briefing_id=briefing_id, content_hash=doc.content_hash, fmt=fmt)
+
+
+def parse_file(path: str | Path, settings: Settings, briefing_id: str | None = None) -> Briefing:
+    """Read and parse one file without indexing it (``inspect``)."""
+    doc = read_source(path, int(settings.max_file_mb * 1e6))
+    return parse_document(doc, briefing_id or slugify(Path(path).stem))
+
+
+EMBED_GROUP_FILES = 8  # files whose new chunks are embedded together
+
+
+@dataclass(frozen=True)
+class _Input:
+    name: str  # shown in reports
+    path: str  # read from here (or, for uploads, only its suffix matters)
+    data: bytes | None  # uploads: the bytes
+    source_key: str  # resolved path, or upload:NAME
+
+
+@dataclass
+class _Prepared:
+    item: _Input
+    result: FileResult | None  # final already (unchanged, or an error)
+    briefing: Briefing | None = None
+    chunks: list = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class Ingestor:
+    def __init__(self, index: Index, settings: Settings):
+        self.index = index
+        self.settings = settings
+
+    def _briefing_id(self, name: str, source_key: str, taken: set[str]) -> str:
+        """The file's stem as a slug; another file with the same stem (indexed, or ``taken`` by
+        a file of the same batch) gets a suffix."""
+        existing = self.index.entry_for_source(source_key)
+        if existing:
+            return existing.briefing_id
+        base = slugify(Path(name).stem)
+        if base not in self.index.snapshot.registry.briefings and base not in taken:
+            return base
+        return f"{base}-{hashlib.sha1(source_key.encode()).hexdigest()[:6]}"
+
+    def _prepare(self, item: "_Input", synthetic: bool, taken: set[str]) -> "_Prepared":
+        """Read, parse and chunk one file; ``result`` is set when there is nothing to index
+        (unchanged) or it failed. Never raises for bad input."""
+        t0 = time.perf_counter()
+        try:
+            doc = read_source(item.path, int(self.settings.max_file_mb * 1e6), data=item.data)
+            bid = self._briefing_id(item.name, item.source_key, taken)
+            taken.add(bid)
+            if self.index.is_current(bid, doc.content_hash):
+                entry = self.index.snapshot.registry.briefings[bid]
+                return _Prepared(item, FileResult(item.name, "unchanged", bid, entry.chunk_count, 0,
+                                                  time.perf_counter() - t0))
+            briefing = parse_document(doc, bid)
+            if synthetic:
+                briefing = briefing.model_copy(update={"synthetic": True})
+            chunks = chunk_briefing(briefing, self.settings.chunk_tokens, self.settings.context_tokens)
+            return _Prepared(item, None, briefing, chunks, time.perf_counter() - t0)
+        except (SourceError, ParseError) as err:
+            return _Prepared(item, FileResult(item.name, "error", error=str(err), seconds=time.perf_counter() - t0))
+
+    def _add(self, p: "_Prepared", vectors: dict, embed_share: float) -> FileResult:
+        t0 = time.perf_counter()
+        try:
+            status, embedded = self.index.add(p.briefing, p.chunks, p.item.source_key, vectors)
+        except IndexUnavailable:
+            raise
+        except Exception as err:  # noqa: BLE001 - one bad file must not stop the others
+            return FileResult(p.item.name, "error", error=f"{p.item.name}: {type(err).__name__}: {err}",
+                              seconds=time.perf_counter() - t0)
+        seconds = p.seconds + embed_share + time.perf_counter() - t0
+        return FileResult(p.item.name, status, p.briefing.id, len(p.chunks), embedded, seconds)
+
+    def _run(self, items: list["_Input"], report: IngestReport, show_progress: bool, progress: Progress | None,
+             synthetic: bool = False) -> IngestReport:
+        """Files in groups: the new chunks of a group are embedded in one call (fewer, fuller
+        batches), then each file is committed on its own, so a failure or an interruption costs at
+        most the file (or group) in hand."""
+        t0 = time.perf_counter()
+        with self.index.writing():
+            bar = tqdm(total=len(items), desc="ingest", unit="file", disable=not show_progress, file=sys.stderr,
+                       dynamic_ncols=True)
+            for start in range(0, len(items), EMBED_GROUP_FILES):
+                taken: set[str] = set()
+                prepared = [self._prepare(item, synthetic, taken) for item in items[start:start + EMBED_GROUP_FILES]]
+                todo = [p for p in prepared if p.result is None]
+                chunks = [c for p in todo for c in p.chunks]
+                t1 = time.perf_counter()
+                try:
+                    stored = self.index.stored_ids([c.id for c in chunks])
+                    vectors = self.index.embed([c for c in chunks if c.id not in stored])
+                except IndexUnavailable:
+                    raise
+                except Exception:  # noqa: BLE001 - each file then embeds its own, and reports its error
+                    vectors = {}
+                embed_s = time.perf_counter() - t1
+                for n, p in enumerate(prepared, start=start):
+                    if progress:
+                        progress(n, len(items), p.item.name)
+                    bar.set_postfix_str(p.item.name[-40:])
+                    share = embed_s * len(p.chunks) / len(chunks) if p.result is None and chunks else 0.0
+                    report.results.append(p.result or self._add(p, vectors, share))
+                    bar.update()
+            bar.close()
+            if progress:
+                progress(len(items), len(items), "")
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def ingest(self, paths: list[str | Path], show_progress: bool = True,
+               progress: Progress | None = None, synthetic: bool = False) -> IngestReport:
+        """Ingest files and folders; ``synthetic`` labels generated test briefings (bench)."""
+        files, missing = expand_paths(paths)
+        report = IngestReport(results=[FileResult(e.path, "error", error=str(e)) for e in missing])
+        items = [_Input(str(f), str(f), None, str(Path(f).resolve())) for f in files]
+        return self._run(items, report, show_progress, progress, synthetic)
+
+    def ingest_uploads(self, uploads: list[tuple[str, bytes]], progress: Progress | None = None) -> IngestReport:
+        """Uploaded files: (name, bytes). The name only labels the briefing; nothing is written
+        outside the index folder."""
+        items = []
+        for name, data in uploads:
+            safe = Path(name).name or "upload.txt"
+            items.append(_Input(safe, safe, data, f"upload:{safe}"))
+        return self._run(items, IngestReport(), False, progress)
+
+    def remove(self, briefing_id: str):
+        with self.index.writing():
+            return self.index.remove(briefing_id)

@@ -1,0 +1,64 @@
+"""Dates: the one month table (``lexicon/months.tsv``), finding a date in a line of text, dates
+as integers (Chroma range filters take numbers only) and as labels for people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from assistant.text.lexicon import word_map
+
+MONTHS: dict[str, int] = {name: int(n) for name, n in word_map("months").items()}
+ENGLISH_MONTHS: tuple[str, ...] = tuple(name.capitalize() for name in MONTHS if name.isascii())[:12]
+MONTH_PATTERN = "|".join(sorted(MONTHS, key=len, reverse=True))
+ENGLISH_MONTH_PATTERN = "(?:" + "|".join(ENGLISH_MONTHS) + ")"
+
+_DATE_PATTERNS = [
+    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<m>{MONTH_PATTERN})\s+(?P<y>\d{{4}})", re.IGNORECASE),
+    re.compile(rf"\b(?P<m>{MONTH_PATTERN})\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})", re.IGNORECASE),
+    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b"),
+]
+
+# a date written out ("November 4", "4 November 2021", "2021", "2022-2023"), whose digits are not counts
+DATE_EXPRESSION = re.compile(
+    rf"\b(?:{ENGLISH_MONTH_PATTERN}\s+\d{{1,2}}(?:[-–]\d{{1,2}})?(?:,?\s+\d{{4}})?"
+    rf"|\d{{1,2}}(?:[-–]\d{{1,2}})?\s+{ENGLISH_MONTH_PATTERN}(?:\s+\d{{4}})?"
+    r"|(?:19|20)\d{2}(?:[-–](?:19|20)?\d{2})?)\b")
+
+
+def find_date(text: str) -> str | None:
+    """The first full date in ``text`` (``10 November 2021``, ``November 10, 2021``,
+    ``2021-11-10``, ``10 ноября 2021``) as an ISO string, or None."""
+    for pattern in _DATE_PATTERNS:
+        m = pattern.search(text)
+        if not m:
+            continue
+        month = m.group("m")
+        month_no = int(month) if month.isdigit() else MONTHS[month.lower()]
+        try:
+            return dt.date(int(m.group("y")), month_no, int(m.group("d"))).isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def date_to_int(iso: str | dt.date | None) -> int:
+    """ISO date -> 20211110 (Chroma range filters take numbers only); 0 when unknown."""
+    if iso is None or iso == "":
+        return 0
+    if isinstance(iso, dt.date):
+        return iso.year * 10000 + iso.month * 100 + iso.day
+    return int(iso.replace("-", ""))
+
+
+def long_date(iso: str | None, weekday: bool = False) -> str:
+    """``2021-11-10`` -> ``10 November 2021`` (``Wednesday 10 November 2021`` with ``weekday``;
+    ``undated`` when unknown)."""
+    if not iso:
+        return "undated"
+    try:
+        d = dt.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    day = f"{d.strftime('%A')} " if weekday else ""
+    return f"{day}{d.day} {ENGLISH_MONTHS[d.month - 1]} {d.year}"

@@ -1,0 +1,291 @@
+"""``briefing-assistant`` command line: ingest, inspect, list, remove, ask, eval, bench, serve."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from assistant import offline  # noqa: F401  (offline environment before any heavy import)
+from assistant.config import Settings, get_settings
+
+
+def _settings(args) -> Settings:
+    settings = get_settings()
+    updates = {}
+    if getattr(args, "index", None):
+        updates["index_dir"] = Path(args.index)
+    if getattr(args, "llm", None):
+        updates["llm"] = args.llm
+    return settings.model_copy(update=updates) if updates else settings
+
+
+def _err(msg: str) -> None:
+    print(f"briefing-assistant: {msg}", file=sys.stderr)
+
+
+def cmd_inspect(args) -> int:
+    from assistant.ingest.ingestor import parse_file
+    from assistant.ingest.parsing import ParseError
+    from assistant.ingest.sources import SourceError
+
+    try:
+        b = parse_file(args.file, _settings(args))
+    except (SourceError, ParseError) as err:
+        _err(str(err))
+        return 1
+    summary = b.summary()
+    if args.json:
+        summary.pop("id")
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{b.title}\n  date: {b.date or '?'}   speaker: {b.speaker or '?'}   place: {b.place or '?'}")
+    kinds = [s.kind for s in b.sections]
+    print(f"  {len(b.sections)} sections: {kinds.count('statement')} statements, "
+          f"{kinds.count('media_question')} media questions")
+    for s in b.sections:
+        tag = "S" if s.kind == "statement" else "Q"
+        extra = f"  ({len(s.exchanges)} exchanges)" if len(s.exchanges) > 1 else ""
+        toc = "" if s.title_from_toc else "  [title not from the table of contents]"
+        print(f"  {s.index:3d} {tag} [{s.start}:{s.end}] {s.title}{extra}{toc}")
+    return 0
+
+
+def _ingest_report(report, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"seconds": round(report.seconds, 3), "files": [r.__dict__ for r in report.results]},
+                         indent=2, ensure_ascii=False))
+    else:
+        for r in report.results:
+            if r.status == "error":
+                print(f"error: {r.error}", file=sys.stderr)
+            else:
+                print(f"{r.status:9s} {r.briefing_id}  ({r.chunks} chunks, {r.embedded} embedded, "
+                      f"{r.seconds:.1f} s)  {r.path}")
+        ok = len(report.results) - len(report.failed)
+        print(f"{ok} file(s) ingested, {len(report.failed)} failed, {report.embedded} chunks embedded "
+              f"in {report.seconds:.1f} s")
+    return 0 if report.ok else 1
+
+
+def cmd_ingest(args) -> int:
+    from assistant.store.embedding import MiniLMEmbedder
+    from assistant.store.index import Index, IndexUnavailable
+    from assistant.ingest.ingestor import Ingestor
+
+    settings = _settings(args)
+    try:
+        index = Index(settings, MiniLMEmbedder(settings.torch_threads))
+        report = Ingestor(index, settings).ingest(args.paths, show_progress=not args.quiet)
+    except IndexUnavailable as err:
+        _err(str(err))
+        return 2
+    return _ingest_report(report, args.json)
+
+
+def _open_index(args):
+    from assistant.store.embedding import MiniLMEmbedder
+    from assistant.store.index import Index
+
+    settings = _settings(args)
+    return Index(settings, MiniLMEmbedder(settings.torch_threads)), settings
+
+
+def cmd_list(args) -> int:
+    index, _ = _open_index(args)
+    entries = index.briefings()
+    if args.json:
+        print(json.dumps([e.model_dump() for e in entries], indent=2, ensure_ascii=False))
+        return 0
+    if not entries:
+        print(f"the index at {index.root} is empty; add briefings with: briefing-assistant ingest PATH")
+    for e in entries:
+        print(f"{e.briefing_id}  {e.date or '????-??-??'}  {e.section_count} sections  {e.chunk_count} chunks  "
+              f"{e.ingested_at}  {e.path}")
+    return 0
+
+
+def cmd_remove(args) -> int:
+    from assistant.store.index import IndexUnavailable
+    from assistant.ingest.ingestor import Ingestor
+
+    index, settings = _open_index(args)
+    try:
+        entry = Ingestor(index, settings).remove(args.briefing_id)
+    except KeyError as err:
+        _err(str(err.args[0]))
+        return 1
+    except IndexUnavailable as err:
+        _err(str(err))
+        return 2
+    print(f"removed {entry.briefing_id} ({entry.chunk_count} chunks)")
+    return 0
+
+
+def _filters(args):
+    from assistant.models import Filters
+
+    return Filters(briefing_ids=args.briefing or (),
+                   date_from=dt.date.fromisoformat(args.date_from) if args.date_from else None,
+                   date_to=dt.date.fromisoformat(args.date_to) if args.date_to else None)
+
+
+def cmd_ask(args) -> int:
+    from assistant.answer.assistant import Assistant
+
+    settings = _settings(args)
+    assistant = Assistant.from_settings(settings)
+    if len(assistant.index) == 0:
+        _err(f"the index at {settings.index_dir} is empty; run: briefing-assistant ingest PATH")
+        return 1
+    try:
+        filters = _filters(args)
+    except ValueError as err:
+        _err(f"bad date: {err}")
+        return 2
+    answer = None
+    for item in assistant.stream(args.question, filters=filters, mode=args.llm):
+        if isinstance(item, str):
+            if not args.json and args.stream:
+                print(item, end="", flush=True)
+        else:
+            answer = item
+    if args.json:
+        print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
+        return 0
+    if args.stream:
+        print("\n")
+    print(answer.text)
+    if answer.notice:
+        print(f"\n({answer.notice})")
+    if answer.standalone_question != answer.question:
+        print(f"\n(understood as: {answer.standalone_question})")
+    for c in answer.citations:
+        print(f"\n[{c.number}] {c.briefing_date} — {c.section_title}\n    “{c.quote}”  (chars {c.start}–{c.end})")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from assistant.answer.assistant import Assistant
+    from assistant.tools.eval import QAFileError, evaluate, load_qa, to_markdown
+
+    settings = _settings(args)
+    try:
+        items = load_qa(args.qa)
+    except QAFileError as err:
+        _err(str(err))
+        return 2
+    assistant = Assistant.from_settings(settings)
+    if len(assistant.index) == 0:
+        _err(f"the index at {settings.index_dir} is empty; run: briefing-assistant ingest PATH")
+        return 1
+    assistant.warm_up(args.llm or settings.llm)
+    result = evaluate(assistant, items, mode=args.llm, k=args.k, show_progress=not args.quiet)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    if args.report:
+        Path(args.report).write_text(to_markdown(result, args.qa), encoding="utf-8")
+    summary = {k: result[k] for k in ("n_questions", "retrieval", "answers", "latency_ms")}
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from assistant.tools.bench import run_bench
+
+    settings = _settings(args)
+    try:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        _err(f"--sizes must be comma-separated integers, not {args.sizes!r}")
+        return 2
+    result = run_bench(settings, sizes, json_out=args.json, plot_out=args.plot, show_progress=not args.quiet)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from assistant.web.app import serve
+
+    settings = _settings(args)
+    updates = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    serve(settings.model_copy(update=updates) if updates else settings)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="briefing-assistant",
+                                description="Question answering over press-briefing transcripts, with citations.")
+    p.add_argument("--index", help="index folder (default: ASSISTANT_INDEX_DIR or ./index)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="add briefing files or folders to the index")
+    s.add_argument("paths", nargs="+")
+    s.add_argument("--json", action="store_true", help="machine-readable report")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("inspect", help="print the parsed structure of a file without indexing it")
+    s.add_argument("file")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_inspect)
+
+    s = sub.add_parser("list", help="list the ingested briefings")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("remove", help="remove a briefing from the index")
+    s.add_argument("briefing_id")
+    s.set_defaults(func=cmd_remove)
+
+    s = sub.add_parser("ask", help="ask a question")
+    s.add_argument("question")
+    s.add_argument("--llm", choices=["local", "openai", "extractive"])
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--stream", action="store_true", help="print the answer as it is generated")
+    s.add_argument("--briefing", action="append", help="only this briefing id (repeatable)")
+    s.add_argument("--date-from", help="YYYY-MM-DD")
+    s.add_argument("--date-to", help="YYYY-MM-DD")
+    s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("eval", help="evaluate on a QA file")
+    s.add_argument("--qa", required=True)
+    s.add_argument("--llm", choices=["local", "openai", "extractive"])
+    s.add_argument("--k", type=int, default=5)
+    s.add_argument("--json", help="write the full result here")
+    s.add_argument("--report", help="write a Markdown report here")
+    s.add_argument("--quiet", action="store_true")
+    s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("bench", help="benchmark ingest and retrieval on synthetic corpora")
+    s.add_argument("--sizes", default="1,10,100,500")
+    s.add_argument("--json")
+    s.add_argument("--plot")
+    s.add_argument("--quiet", action="store_true")
+    s.set_defaults(func=cmd_bench)
+
+    s = sub.add_parser("serve", help="start the web chat")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except Exception as err:  # noqa: BLE001 - the last line of defence: one readable line
+        if get_settings().debug:
+            raise
+        _err(f"{type(err).__name__}: {err}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

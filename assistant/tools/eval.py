@@ -1,0 +1,219 @@
+"""Evaluation on a QA file (format: JSON Lines, see README "QA files"): retrieval, answer,
+citation and abstention metrics, latencies, a JSON result and a Markdown report."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Iterable
+
+from pydantic import BaseModel, Field, ValidationError
+from tqdm import tqdm
+
+from assistant.answer.citations import split_claims
+from assistant.models import Answer, Citation, SectionRef
+from assistant.text import canonical_title
+
+
+class QAFileError(ValueError):
+    """A malformed QA file; the message names the file and the line."""
+
+
+class QAItem(BaseModel):
+    id: str
+    question: str = Field(min_length=1)
+    answerable: bool
+    briefing_date: str | None = None
+    sections: list[str] = []
+    answer_keywords: list[list[str]] = []
+
+
+def load_qa(path: str | Path) -> list[QAItem]:
+    p = Path(path)
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise QAFileError(f"{p}: no such file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise QAFileError(f"{p}: cannot read ({err})") from None
+    items: list[QAItem] = []
+    seen: set[str] = set()
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = QAItem.model_validate(json.loads(line))
+        except json.JSONDecodeError as err:
+            raise QAFileError(f"{p}:{n}: not valid JSON ({err.msg})") from None
+        except ValidationError as err:
+            first = err.errors()[0]
+            field = ".".join(str(x) for x in first["loc"]) or "line"
+            raise QAFileError(f"{p}:{n}: {field}: {first['msg']}") from None
+        if item.id in seen:
+            raise QAFileError(f"{p}:{n}: duplicate id {item.id!r}")
+        if item.answerable and not item.sections:
+            raise QAFileError(f"{p}:{n}: answerable question without gold sections")
+        seen.add(item.id)
+        items.append(item)
+    if not items:
+        raise QAFileError(f"{p}: no questions")
+    return items
+
+
+def is_gold(item: QAItem, section_title: str, briefing_date: str | None) -> bool:
+    if item.briefing_date and briefing_date != item.briefing_date:
+        return False
+    return canonical_title(section_title) in {canonical_title(t) for t in item.sections}
+
+
+def keyword_hit(item: QAItem, text: str) -> bool:
+    low = text.lower()
+    return all(any(k.lower() in low for k in group) for group in item.answer_keywords)
+
+
+def _p(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    s = sorted(values)
+    return round(s[min(len(s) - 1, int(round(q * (len(s) - 1))))], 1)
+
+
+def _mean(values: Iterable[float]) -> float | None:
+    v = list(values)
+    return round(statistics.fmean(v), 4) if v else None
+
+
+def evaluate(assistant, items: list[QAItem], mode: str | None = None, k: int = 5,
+             show_progress: bool = True) -> dict:
+    mode = mode or assistant.settings.llm
+    depth = max(k, 5)
+    per_question = []
+    for item in tqdm(items, desc=f"eval ({mode})", unit="q", disable=not show_progress, file=sys.stderr):
+        t0 = time.perf_counter()
+        hits = assistant.retrieve(item.question, k=depth)
+        retrieval_ms = (time.perf_counter() - t0) * 1000
+        ranks = [i for i, h in enumerate(hits) if is_gold(item, h.ref.section_title, h.ref.briefing_date)]
+        t1 = time.perf_counter()
+        answer: Answer = assistant.ask(item.question, mode=mode)
+        answer_ms = (time.perf_counter() - t1) * 1000
+        claims = split_claims(answer.text) if not answer.abstained else []
+        cited = [c for c in claims if c.markers]
+        per_question.append({
+            "id": item.id,
+            "question": item.question,
+            "answerable": item.answerable,
+            "gold_sections": item.sections,
+            "retrieved": [_ref(h.ref) for h in hits[:k]],
+            "gold_rank": ranks[0] + 1 if ranks else None,
+            "answer": answer.text,
+            "abstained": answer.abstained,
+            "mode": answer.mode,
+            "notice": answer.notice,
+            "keyword_hit": keyword_hit(item, answer.text) if item.answerable and not answer.abstained else False,
+            "citations": [_citation(item, c) for c in answer.citations],
+            "sentences": len(claims),
+            "cited_sentences": len(cited),
+            "latency_ms": {"retrieval": round(retrieval_ms, 1), "answer": round(answer_ms, 1),
+                           "ttft": round(answer.timings["ttft_ms"], 1) if "ttft_ms" in answer.timings else None},
+        })
+    return summarise(per_question, mode, k)
+
+
+def _ref(ref: SectionRef) -> dict:
+    return {"briefing_date": ref.briefing_date, "section_title": ref.section_title}
+
+
+def _citation(item: QAItem, c: Citation) -> dict:
+    return {"number": c.number, "briefing_date": c.briefing_date, "section_title": c.section_title,
+            "quote": c.quote, "start": c.start, "end": c.end, "gold": is_gold(item, c.section_title, c.briefing_date)}
+
+
+def summarise(per_question: list[dict], mode: str, k: int) -> dict:
+    ans = [q for q in per_question if q["answerable"]]
+    unans = [q for q in per_question if not q["answerable"]]
+    ranks = [q["gold_rank"] for q in ans]
+
+    def recall(n: int) -> float | None:
+        return _mean(1.0 if r is not None and r <= n else 0.0 for r in ranks)
+
+    answered = [q for q in ans if not q["abstained"]]
+    citations = [c for q in ans for c in q["citations"]]
+    sentences = sum(q["sentences"] for q in answered)
+    ttft = [q["latency_ms"]["ttft"] for q in per_question if q["latency_ms"]["ttft"] is not None]
+    answer_lat = [q["latency_ms"]["answer"] for q in per_question]
+    return {
+        "n_questions": len(per_question),
+        "mode": mode,
+        "k": k,
+        "retrieval": {
+            "recall@1": recall(1), "recall@3": recall(3), "recall@5": recall(5),
+            "mrr": _mean(1.0 / r if r else 0.0 for r in ranks),
+        },
+        "answers": {
+            "keyword_accuracy": _mean(1.0 if q["keyword_hit"] else 0.0 for q in ans),
+            "citation_precision": round(sum(c["gold"] for c in citations) / len(citations), 4) if citations else None,
+            "citation_coverage": round(sum(q["cited_sentences"] for q in answered) / sentences, 4) if sentences else None,
+            "abstention_recall": _mean(1.0 if q["abstained"] else 0.0 for q in unans),
+            "false_abstention_rate": _mean(1.0 if q["abstained"] else 0.0 for q in ans),
+        },
+        "latency_ms": {
+            "retrieval_p50": _p([q["latency_ms"]["retrieval"] for q in per_question], 0.5),
+            "answer_p50": _p(answer_lat, 0.5),
+            "answer_p95": _p(answer_lat, 0.95),
+            "ttft_p50": _p(ttft, 0.5),
+        },
+        "per_question": per_question,
+    }
+
+
+def failures(result: dict) -> list[tuple[dict, list[str]]]:
+    out = []
+    for q in result["per_question"]:
+        why = []
+        if q["answerable"]:
+            if q["gold_rank"] != 1:
+                why.append(f"gold section at rank {q['gold_rank'] or '>' + str(result['k'])}")
+            if q["abstained"]:
+                why.append("refused an answerable question")
+            elif not q["keyword_hit"]:
+                why.append("answer lacks the expected keywords")
+            bad = [c for c in q["citations"] if not c["gold"]]
+            if bad:
+                why.append(f"{len(bad)} citation(s) outside the gold sections")
+        elif not q["abstained"]:
+            why.append("answered an unanswerable question")
+        if why:
+            out.append((q, why))
+    return out
+
+
+def _fmt(v) -> str:
+    return "n/a" if v is None else (f"{v:.3f}" if isinstance(v, float) and v <= 1.0 else str(v))
+
+
+def to_markdown(result: dict, qa_path: str = "") -> str:
+    lines = [f"# Evaluation report{': ' + qa_path if qa_path else ''}", "",
+             f"{result['n_questions']} questions, answer mode `{result['mode']}`, k = {result['k']}.", "",
+             "| group | metric | value |", "| --- | --- | --- |"]
+    for group in ("retrieval", "answers", "latency_ms"):
+        for name, value in result[group].items():
+            lines.append(f"| {group} | {name} | {_fmt(value)} |")
+    fails = failures(result)
+    lines += ["", f"## Failed questions ({len(fails)})", ""]
+    if not fails:
+        lines.append("None.")
+    for q, why in fails:
+        lines += [f"### {q['id']}: {q['question']}", "", f"- problem: {'; '.join(why)}",
+                  f"- gold: {', '.join(q['gold_sections']) or '(unanswerable)'}",
+                  f"- retrieved: {', '.join(r['section_title'] for r in q['retrieved'][:3])}",
+                  f"- answer{' (abstained)' if q['abstained'] else ''}: {q['answer']}"]
+        if q["notice"]:
+            lines.append(f"- notice: {q['notice']}")
+        for c in q["citations"]:
+            mark = "gold" if c["gold"] else "NOT gold"
+            lines.append(f"- [{c['number']}] {c['briefing_date']} — {c['section_title']} ({mark}): “{c['quote']}”")
+        lines.append("")
+    return "\n".join(lines) + "\n"
