@@ -37,6 +37,14 @@ class Section(_Model):
     body_start: int  # where the section's text begins (after a statement's title line)
     exchanges: tuple[Exchange, ...] = ()
     title_from_toc: bool = False
+    # computed once at ingest, so that answer-time code never re-parses a section:
+    sentences: tuple[tuple[int, int], ...] = ()  # sentence spans of the body, boilerplate lines left out
+    labels: tuple[tuple[int, int], ...] = ()  # speaker labels opening a turn ("Question:", "<Name>:")
+
+    def label_end(self, start: int) -> int:
+        """Where the text of a sentence starting at ``start`` begins after its speaker label
+        (``start`` when it has none)."""
+        return next((b for a, b in self.labels if a == start), start)
 
     @property
     def question(self) -> str | None:
@@ -138,6 +146,7 @@ class SectionRef(_Model):
     briefing_id: str
     briefing_date: str | None
     briefing_title: str
+    speaker: str | None = None  # the briefing's speaker (from its header)
     section_index: int
     section_title: str
     section_kind: SectionKind
@@ -161,6 +170,12 @@ class EvidenceItem(_Model):
     end: int
     score: float
     position: int = 0  # sentence number within its section
+    label: int = 0  # length of the speaker label the sentence opens with ("Question: ")
+
+    @property
+    def body(self) -> str:
+        """The sentence without its speaker label."""
+        return self.text[self.label:]
 
 
 class Citation(_Model):

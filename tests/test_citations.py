@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.ingest.chunking import section_sentences
 from assistant.answer.citations import Attributor, split_claims, with_markers
 from assistant.config import Settings
 from assistant.answer.evidence import VectorCache
@@ -29,12 +28,13 @@ def evidence(briefing, picks: list[tuple[int, int]]) -> list[EvidenceItem]:
     out = []
     for n, (si, pos) in enumerate(picks, start=1):
         sec = briefing.sections[si]
-        span = section_sentences(briefing, sec)[pos]
+        start, end = sec.sentences[pos]
         ref = SectionRef(briefing_id=briefing.id, briefing_date=briefing.date, briefing_title=briefing.title,
+                         speaker=briefing.speaker,
                          section_index=si, section_title=sec.title, section_kind=sec.kind,
                          start=sec.start, end=sec.end)
-        out.append(EvidenceItem(number=n, ref=ref, text=span.of(briefing.text), start=span.start, end=span.end,
-                                score=1.0, position=pos))
+        out.append(EvidenceItem(number=n, ref=ref, text=briefing.text[start:end], start=start, end=end,
+                                score=1.0, position=pos, label=sec.label_end(start) - start))
     return out
 
 

@@ -8,30 +8,17 @@ import re
 from dataclasses import dataclass
 
 from assistant.text.dates import DATE_EXPRESSION, ENGLISH_MONTH_PATTERN as MONTHS
+from assistant.text.lexicon import alternation, word_set
 
-NUMBER_WORDS = (r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|"
-                r"millions?|billions?)")
+NUMBER_WORDS = alternation("number_words")
 
 COUNT = re.compile(rf"\d|\b{NUMBER_WORDS}\b", re.IGNORECASE)
 
-_TITLES = (r"(?:Minister|President|Secretary|Chair(?:person|man|woman)?|Ambassador|Spokes\w+|Director|"
-           r"Representative|Envoy|Chancellor|Commissioner|King|Queen|Prince|General|Head|Leader|Mr|Ms|Mrs|Dr|"
-           r"officer|observer|journalist|employee)")
+_TITLES = alternation("person_titles")
 _TITLED_NAME = re.compile(rf"\b(?i:{_TITLES})\b[^.;]{{0,40}}?\b(?P<name>[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?: [A-Z][a-z]+)?)\b")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b(?P<name>[A-Z][a-z]+(?:-[A-Z][a-z]+)? [A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
-# capitalised words that make institutions, places and titles rather than people's names
-_INSTITUTIONAL = set("""Ministry Foreign Council Security Union Nations United States Federation Republic
-    Organisation Organization Committee General Assembly Mission Group Defence Defense Affairs Minister
-    President Deputy Special Representative Office Sea Gulf National International Front Liberation
-    Government Embassy Agency Fund Direct Investment Forces Army Navy State Supreme Court Commission
-    European African Asian Arab Western Eastern Northern Southern Central Middle East Plus Troika Format
-    Monitoring Contact Democratic Federal Islamic Kingdom Parliament Duma Congress World Compatriots
-    Programme Program Centre Center Association Treaty Package Measures Measure Region Regional Sputnik
-    Light Media Vaccine Mount Porter Black Persian Caucasus Lugansk Donetsk Donbass Republics Unity
-    Chairperson Chairman Chancellor Secretary Commissioner Ambassador Spokeswoman Spokesman Mr Ms Dr""".split())
-_SPEAKER_LABEL = re.compile(r"^(?:Question|(?:[A-Z][\w'’.-]+\s){0,3}[A-Z][\w'’.-]+)\s*:\s+")
-_RELATIVE_DATE = re.compile(r"\b(?:today|tomorrow|yesterday|(?:this|next|last) (?:week|month|year)|"
-                            r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_INSTITUTIONAL = word_set("institution_words")
+_RELATIVE_DATE = re.compile(rf"\b{alternation('relative_dates')}\b")
 
 
 @dataclass(frozen=True)
@@ -42,8 +29,8 @@ class AnswerType:
     strict: bool  # refuse when no evidence sentence holds one
 
     def present(self, sentence: str, question: str) -> bool:
-        """The sentence holds an answer of this type that the question does not already give."""
-        sentence = _SPEAKER_LABEL.sub("", sentence, count=1)
+        """The sentence (without its speaker label) holds an answer of this type that the question
+        does not already give."""
         if self.name == "person":
             names = [m.group("name") for m in _TITLED_NAME.finditer(sentence)]
             names += [m.group("name") for m in _NAME.finditer(sentence)

@@ -15,30 +15,16 @@ from assistant.answer.answer_types import COUNT, expected_answer
 from assistant.config import Settings
 from assistant.store.index import Index
 from assistant.models import EvidenceItem, SectionHit
+from assistant.text.lexicon import word_map, word_set
 from assistant.text import DATE_EXPRESSION, QUESTION_WORDS, STOPWORDS, fold_quotes, stem, term_matches, words
 
 # Words that are not topics: sentence openers, courtesy words, and words naming the kind of
 # answer wanted ("in which year", "what was the name").
-_NOT_ENTITIES = STOPWORDS | QUESTION_WORDS | {
-    "please", "tell", "give", "list", "explain", "describe", "according", "year", "date", "day", "name",
-    "kind", "type", "number", "period", "exactly", "currently", "actually"}
+_NOT_ENTITIES = STOPWORDS | QUESTION_WORDS | word_set("request_words")
 # Capitalised descriptors of a region or a group rather than a name: checked like ordinary terms.
-_REGIONAL = {"european", "african", "asian", "western", "eastern", "northern", "southern", "arab", "latin",
-             "nordic", "baltic", "balkan", "caucasian", "central", "foreign"}
-
+_REGIONAL = word_set("regional_words")
 # Demonyms whose stem does not share a prefix with the country name.
-_DEMONYMS = {
-    "french": "franc", "british": "britain", "dutch": "netherland", "chinese": "china", "swiss": "switzerland",
-    "danish": "denmark", "swedish": "sweden", "finnish": "finland", "polish": "poland", "turkish": "turkey",
-    "spanish": "spain", "greek": "greec", "irish": "ireland", "norwegian": "norway", "belarusian": "belarus",
-    "ukrainian": "ukrain", "georgian": "georgia", "armenian": "armenia", "azerbaijani": "azerbaijan",
-    "afghan": "afghanistan", "pakistani": "pakistan", "iranian": "iran", "iraqi": "iraq", "israeli": "israel",
-    "filipino": "philippin", "philippine": "philippin", "emirati": "emir", "moldovan": "moldova",
-    "kazakh": "kazakhstan", "uzbek": "uzbekistan", "tajik": "tajikistan", "kyrgyz": "kyrgyzstan",
-    "ethiopian": "ethiopia", "libyan": "libya", "syrian": "syria", "estonian": "estonia",
-    "lithuanian": "lithuania", "latvian": "latvia", "german": "germani", "american": "us",
-    "nicaraguan": "nicaragua", "venezuelan": "venezuela", "cuban": "cuba", "egyptian": "egypt",
-}
+_DEMONYMS = word_map("demonyms")
 
 
 @dataclass
@@ -211,7 +197,7 @@ def answer_type_failure(question: str, evidence: list[EvidenceItem], top: int = 
     if wanted is None or not wanted.strict or not evidence:
         return None
     best = sorted(evidence, key=lambda e: e.score, reverse=True)[:top]
-    if any(wanted.present(e.text, question) for e in best):
+    if any(wanted.present(e.body, question) for e in best):
         return None
     what = {"person": "who", "date": "when"}[wanted.name]
     return f"the closest passages do not say {what}"

@@ -249,7 +249,7 @@ def extractive_answer(evidence: Sequence[EvidenceItem], question: str = "", max_
     for e in ranked:
         if len(chosen) >= max_sentences or (chosen and e.score < ranked[0].score - EXTRACTIVE_MARGIN):
             break
-        group = [e] + [by_position[e.position + off] for off in neighbours_needed(e.text, q_terms)
+        group = [e] + [by_position[e.position + off] for off in neighbours_needed(e.body, q_terms)
                        if e.position + off in by_position]
         if chosen and sum(len(x.text.split()) for x in [*chosen.values(), *group]) > max_words:
             break

@@ -15,11 +15,11 @@ import numpy as np
 from assistant.answer.evidence import VectorCache
 from assistant.models import Citation, EvidenceItem
 from assistant.text import STOPWORDS, marker_numbers, sentence_spans, stem, strip_markers, terms, with_markers, words
+from assistant.text.lexicon import word_set
 from assistant.text.terms import surface_words
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_WEAK = STOPWORDS | {"briefing", "briefings", "evidence", "passage", "according", "stated", "said", "mentioned",
-                     "spokeswoman", "zakharova", "maria"}
+_WEAK = STOPWORDS | word_set("reporting_words")
 
 
 @dataclass
@@ -87,6 +87,11 @@ def _passage(text: str) -> _Passage:
     return _Passage(set(terms(text)), _numbers(text), {w.lower() for w in words(text)})
 
 
+def _evidence_passage(e: EvidenceItem) -> _Passage:
+    """An evidence sentence as support: its words, and its briefing's speaker (who says it)."""
+    return _passage(f"{e.text}\n{e.ref.speaker or ''}")
+
+
 def _merge(a: _Passage, b: _Passage) -> _Passage:
     return _Passage(a.terms | b.terms, a.numbers | b.numbers, a.words | b.words)
 
@@ -116,7 +121,7 @@ class Attributor:
 
     def support(self, claims: list[str], evidence: list[EvidenceItem], question: str = "") -> np.ndarray:
         """Support of each claim (rows) by each single evidence item (columns), in [0, 1]."""
-        return self._support(claims, evidence, _passage(question), [_passage(e.text) for e in evidence])[1]
+        return self._support(claims, evidence, _passage(question), [_evidence_passage(e) for e in evidence])[1]
 
     def _support(self, claims: list[str], evidence: list[EvidenceItem], q: _Passage,
                  passages: list[_Passage]) -> tuple[np.ndarray, np.ndarray]:
@@ -159,7 +164,7 @@ class Attributor:
         claims = split_claims(answer)
         col = {e.number: j for j, e in enumerate(evidence)}
         q = _passage(question)
-        passages = [_passage(e.text) for e in evidence]
+        passages = [_evidence_passage(e) for e in evidence]
         cos, scores = self._support([c.text for c in claims], evidence, q, passages)
         kept: list[tuple[str, list[EvidenceItem]]] = []
         dropped: list[str] = []

@@ -14,6 +14,7 @@ from typing import Sequence
 from pydantic import BaseModel
 
 from assistant.text import QUESTION_WORDS, STOPWORDS, words
+from assistant.text.lexicon import alternation
 
 
 class Turn(BaseModel):
@@ -25,8 +26,7 @@ _WHAT_ABOUT = re.compile(
     r"^\s*(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?:the\s+)?(?P<x>.+?)\s*[?.!]*\s*$", re.IGNORECASE)
 _AND_X = re.compile(r"^\s*(?:and|also|or)\s+(?:for\s+|in\s+|with\s+)?(?:the\s+)?(?P<x>[^?]{1,60}?)\s*\?*\s*$",
                     re.IGNORECASE)
-_DEPENDENT = re.compile(
-    r"\b(?:it|its|this|that|these|those|they|them|their|he|she|his|her|there|then|the same)\b", re.IGNORECASE)
+_DEPENDENT = re.compile(rf"\b{alternation('pronouns')}\b", re.IGNORECASE)
 _ENTITY = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][\w’'-]+(?:\s+(?:of\s+the\s+|of\s+|the\s+)?[A-Z][\w’'-]+)*)")
 
 

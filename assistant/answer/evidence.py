@@ -12,13 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.answer_types import expected_answer
-from assistant.ingest.chunking import section_sentences
-from assistant.ingest.parsing import ANSWER_LINE
 from assistant.config import Settings
 from assistant.store.embedding import Embedder
 from assistant.store.index import Index
 from assistant.models import EvidenceItem, SectionHit
 from assistant.text import Span, count_tokens, terms, words
+from assistant.text.lexicon import alternation
 
 
 class VectorCache:
@@ -57,6 +56,11 @@ class Candidate:
     position: int  # sentence number within the section
     in_question: bool = False  # part of a journalist's question, not of the answer
     answer_lead: bool = False  # first sentence of a spokesperson's answer: where the position is stated
+    label: int = 0  # length of the speaker label the sentence starts with ("Question: ")
+
+    @property
+    def body(self) -> str:
+        return self.text[self.label:]
 
 
 def _present(term: str, vocab: set[str]) -> bool:
@@ -87,7 +91,7 @@ class EvidenceBuilder:
         for rank, hit in enumerate(sections[: self.settings.evidence_sections]):
             briefing = self.index.briefing(hit.ref.briefing_id)
             section = briefing.sections[hit.ref.section_index]
-            sents = section_sentences(briefing, section)
+            sents = [Span(a, b) for a, b in section.sentences]
             questions = [(e.question_start, e.question_end) for e in section.exchanges]
             answer_starts = [e.answer_start for e in section.exchanges]
             if rank == 0 and len(sents) <= MAX_FULL_SECTION_SENTENCES:
@@ -103,7 +107,8 @@ class EvidenceBuilder:
                 s = sents[i]
                 asked = any(a <= s.start < b for a, b in questions)
                 lead = any(a <= s.start and (i == 0 or sents[i - 1].start < a) for a in answer_starts)
-                out.append(Candidate(rank, hit, s, s.of(briefing.text), i, asked, lead))
+                out.append(Candidate(rank, hit, s, s.of(briefing.text), i, asked, lead,
+                                     section.label_end(s.start) - s.start))
         return out
 
     def build(self, question: str, query_vec: np.ndarray, sections: list[SectionHit],
@@ -145,7 +150,7 @@ class EvidenceBuilder:
             if len(chosen) >= self.settings.evidence_sentences:
                 break
             group = [(score, c)]
-            for offset in neighbours_needed(c.text, q_terms):
+            for offset in neighbours_needed(c.body, q_terms):
                 other = by_key.get((c.hit.ref.briefing_id, c.hit.ref.section_index, c.position + offset))
                 if other is not None and id(other[1]) not in taken:
                     group.insert(0 if offset < 0 else len(group), (score - 1e-3, other[1]))
@@ -159,23 +164,21 @@ class EvidenceBuilder:
         # number in reading order: by section rank, then position in the section
         chosen.sort(key=lambda x: (x[1].section_rank, x[1].position))
         return [EvidenceItem(number=i + 1, ref=c.hit.ref, text=c.text, start=c.span.start, end=c.span.end,
-                             score=round(score, 4), position=c.position)
+                             score=round(score, 4), position=c.position, label=c.label)
                 for i, (score, c) in enumerate(chosen)]
 
 
-ANAPHOR = re.compile(
-    r"^(?:Maria Zakharova:\s*)?(?:On that (?:day|date)|That day|At that time|Then|This|These|That|Those|It|Its|They|"
-    r"Their|He|She|His|Her|Such|The latter|The former|In this|There|Both|Also|In addition|However)\b")
+ANAPHOR = re.compile(rf"^{alternation('anaphora')}\b")
 
 
 def neighbours_needed(sentence: str, question_terms: list[str]) -> list[int]:
-    """Neighbouring sentences a sentence cannot be read without: the one before when it starts
+    """Neighbouring sentences a sentence (without its speaker label) cannot be read without: the one before when it starts
     with a reference back ("On that day, ..."), the one after when it only restates the question
     ("Indeed, we are preparing to ship aid." -> "The supplies will consist of food, ...")."""
     out = []
     if ANAPHOR.match(sentence):
         out.append(-1)
-    own = set(terms(ANSWER_LINE.sub("", sentence, count=1)))
+    own = set(terms(sentence))
     new = [t for t in own if not _present(t, set(question_terms))]
     if own and len(new) / len(own) <= 0.5:
         out.append(1)

@@ -8,15 +8,7 @@ from __future__ import annotations
 import hashlib
 
 from assistant.models import Briefing, Chunk, Section
-from assistant.ingest.parsing import BOILERPLATE
-from assistant.text import Span, count_tokens, sentence_spans, truncate_tokens
-
-
-def section_sentences(briefing: Briefing, section: Section) -> list[Span]:
-    """Sentence spans of a section's text, boilerplate lines ("Back to top") left out."""
-    text = briefing.text
-    return [s for s in sentence_spans(text, section.body_start, section.end)
-            if not BOILERPLATE.match(s.of(text).strip())]
+from assistant.text import Span, count_tokens, truncate_tokens
 
 
 def _split_long(text: str, span: Span, limit: int) -> list[Span]:
@@ -64,7 +56,7 @@ def chunk_id(briefing_id: str, date: int, embed_text: str) -> str:
 def chunk_section(briefing: Briefing, section: Section, max_tokens: int, context_tokens: int) -> list[Chunk]:
     text = briefing.text
     units: list[tuple[Span, int]] = []  # (span, tokens)
-    for s in section_sentences(briefing, section):
+    for s in (Span(a, b) for a, b in section.sentences):
         n = count_tokens(s.of(text))
         if n > max_tokens:
             units.extend((p, count_tokens(p.of(text))) for p in _split_long(text, s, max_tokens))

@@ -39,7 +39,7 @@ from assistant.text import terms
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 REGISTRY_VERSION = 1
-PARSER_VERSION = 1
+PARSER_VERSION = 2  # 2: sections carry sentence and speaker-label spans
 
 
 class IndexUnavailable(RuntimeError):

@@ -4,6 +4,7 @@ a value). Code asks for a list by name; nothing here knows what the lists contai
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,5 +44,12 @@ def word_map(name: str) -> dict[str, str]:
 
 @lru_cache(maxsize=None)
 def phrases(name: str) -> tuple[str, ...]:
-    """The lines of ``lexicon/<name>.txt`` as whole phrases (for regular-expression alternations)."""
+    """The lines of ``lexicon/<name>.txt`` as whole phrases."""
     return tuple(_lines(f"{name}.txt"))
+
+
+def alternation(name: str) -> str:
+    """The phrases of ``lexicon/<name>.txt`` as a regular-expression group, longest first, each
+    phrase's spaces matching any run of white space."""
+    items = sorted(phrases(name), key=len, reverse=True)
+    return "(?:" + "|".join(r"\s+".join(map(re.escape, p.split())) for p in items) + ")"
