@@ -1,17 +1,21 @@
-"""The one configuration object. Read once from ``ASSISTANT_*`` environment variables (and an
-optional ``.env`` file); everything else receives a ``Settings`` instance explicitly."""
+"""The one configuration object, nested by concern and read once from ``ASSISTANT_*`` environment
+variables (and an optional ``.env`` file); everything else receives a ``Settings`` instance.
+
+Every field keeps a flat environment name — ``ASSISTANT_INDEX_DIR`` sets ``settings.store.index_dir``,
+``ASSISTANT_LLM`` sets ``settings.generation.llm`` — and ``Settings(index_dir=...)`` or
+``settings.replace(llm="extractive")`` take the same flat names."""
 
 from __future__ import annotations
 
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-LLMMode = Literal["local", "openai", "extractive"]
+Fusion = Literal["rrf", "dense", "bm25", "weighted"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -28,65 +32,71 @@ def _default_cache_dir() -> Path:
     return Path.home() / ".cache" / "briefing-assistant"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="ASSISTANT_", env_file=".env", extra="ignore", frozen=True
-    )
+class _Group(BaseSettings):
+    """A group of settings; its fields are read from flat ``ASSISTANT_<FIELD>`` variables."""
 
-    # --- storage -------------------------------------------------------------------------
-    index_dir: Path = Field(Path("index"), description="Where the index lives (Chroma, BM25, registry).")
-    chroma_host: str | None = Field(None, description="Use a Chroma server instead of the embedded store.")
-    chroma_port: int = 8000
-    collection: str = Field("briefing_chunks", min_length=3)
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore", frozen=True)
+
+
+class StoreSettings(_Group):
+    index_dir: Path = Field(Path("index"), description="Index folder: Chroma store, BM25, registry, parsed briefings.")
+    chroma_host: str | None = Field(None, description="Host of a Chroma server (`chroma run`) instead of the "
+                                                      "embedded store.")
+    chroma_port: int = Field(8000, description="Port of the Chroma server.")
+    collection: str = Field("briefing_chunks", min_length=3, description="Chroma collection name.")
+
+
+class IngestSettings(_Group):
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are refused.")
-
-    # --- chunking / embedding ---------------------------------------------------------------
     chunk_tokens: int = Field(160, ge=32, le=230, description="Max cl100k tokens of body text per chunk.")
-    context_tokens: int = Field(48, ge=0, le=96, description="Max tokens of section context per chunk.")
-    embed_batch_size: int = Field(64, ge=1)
+    context_tokens: int = Field(48, ge=0, le=96, description="Max tokens of section context embedded with a chunk.")
+
+
+class EmbeddingSettings(_Group):
+    embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch at ingest.")
     torch_threads: int | None = Field(None, description="Torch intra-op threads (default: all cores).")
 
-    # --- retrieval / evidence ---------------------------------------------------------------
+
+class RetrievalSettings(_Group):
     candidates: int = Field(40, ge=5, description="Chunks fetched from each retriever before fusion.")
-    fusion: Literal["rrf", "dense", "bm25", "weighted"] = "weighted"
-    rrf_k: int = Field(60, ge=1)
-    top_sections: int = Field(5, ge=1)
+    fusion: Fusion = Field("weighted", description="How dense and BM25 hits are fused: min-max weighted sum, "
+                                                   "reciprocal rank fusion, or one retriever alone.")
+    rrf_k: int = Field(60, ge=1, description="The k of reciprocal rank fusion.")
+    top_sections: int = Field(5, ge=1, description="Sections returned by a search.")
+
+
+class AnswerSettings(_Group):
     evidence_sections: int = Field(1, ge=1, description="Sections evidence sentences are drawn from.")
     evidence_tokens: int = Field(260, ge=40, description="Token budget of the numbered evidence.")
     evidence_sentences: int = Field(4, ge=1, description="Evidence sentences given to the LLM.")
     check_sections: int = Field(3, ge=1, description="Top sections checked for the answer-or-abstain decision.")
-
-    # --- answerability ----------------------------------------------------------------------
     min_dense_score: float = Field(0.30, description="Cosine similarity below which we abstain.")
-    min_term_coverage: float = Field(0.5, description="Share of the question's key terms the evidence must contain.")
-    min_dense_unmatched: float = Field(0.6, description="Similarity needed when none of the question's "
-                                                        "non-name terms occur in the section.")
+    min_term_coverage: float = Field(0.5, description="Share of the question's key terms the section must contain.")
+    min_dense_unmatched: float = Field(0.6, description="Similarity needed when none of the question's non-name "
+                                                        "terms occur in the section.")
 
-    # --- LLM ------------------------------------------------------------------------------
-    llm: LLMMode = "local"
+
+class GenerationSettings(_Group):
+    llm: str = Field("local", description="Answer mode: `local` (bundled GGUF via xllamacpp), `openai` (any "
+                                          "OpenAI-compatible server) or `extractive` (quotes, no LLM).")
     llm_model_path: Path | None = Field(None, description="Any GGUF instead of the bundled model.")
-    cache_dir: Path = Field(default_factory=_default_cache_dir)
-    llm_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
-    llm_ctx: int = 4096
+    llm_threads: int = Field(default_factory=lambda: os.cpu_count() or 2, description="llama.cpp threads.")
+    llm_ctx: int = Field(4096, description="Context window of the local server.")
     llm_parallel: int = Field(1, ge=1, description="Concurrent generation slots of the local server.")
-    llm_max_tokens: int = 160
-    llm_temperature: float = 0.0
+    llm_max_tokens: int = Field(160, description="Longest answer generated, in tokens.")
+    llm_temperature: float = Field(0.0, description="Sampling temperature.")
     llm_timeout_s: float = Field(60.0, gt=0, description="After this the extractive answer is shown.")
-    openai_base_url: str | None = None
-    openai_model: str = "gpt-4o-mini"
-    openai_api_key: SecretStr = SecretStr("not-needed")
+    openai_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server (vLLM, Ollama, "
+                                                          "llama.cpp server, OpenAI).")
+    openai_model: str = Field("gpt-4o-mini", description="Model name on that server.")
+    openai_api_key: SecretStr = Field(SecretStr("not-needed"), description="API key of that server.")
 
-    # --- web chat ---------------------------------------------------------------------------
-    host: str = "127.0.0.1"
-    port: int = 7860
-    auth: str | None = Field(None, description="user:password to require a login in the web chat.")
-    max_upload_files: int = 20
 
-    debug: bool = Field(False, description="Show tracebacks instead of one-line errors.")
-
-    # --- resources ------------------------------------------------------------------------
-    prompts_dir: Path = Field(default_factory=lambda: resource_dir("prompts"))
-    sample_corpus_dir: Path = Field(default_factory=lambda: resource_dir("corpus"))
+class WebSettings(_Group):
+    host: str = Field("127.0.0.1", description="Address the web chat listens on.")
+    port: int = Field(7860, description="Port of the web chat.")
+    auth: str | None = Field(None, description="`user:password` to require a login in the web chat.")
+    max_upload_files: int = Field(20, description="Files one upload may hold.")
 
     @field_validator("auth")
     @classmethod
@@ -101,6 +111,62 @@ class Settings(BaseSettings):
             return None
         user, _, password = self.auth.partition(":")
         return user, password
+
+
+_GROUPS: dict[str, type[_Group]] = {
+    "store": StoreSettings, "ingest": IngestSettings, "embedding": EmbeddingSettings,
+    "retrieval": RetrievalSettings, "answer": AnswerSettings, "generation": GenerationSettings, "web": WebSettings,
+}
+_FIELD_GROUP = {name: group for group, cls in _GROUPS.items() for name in cls.model_fields}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore", frozen=True)
+
+    store: StoreSettings = Field(default_factory=StoreSettings, description="Where and how the index is kept.")
+    ingest: IngestSettings = Field(default_factory=IngestSettings, description="File limits and chunking.")
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="The sentence embedder.")
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Hybrid search.")
+    answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Evidence and answer-or-abstain.")
+    generation: GenerationSettings = Field(default_factory=GenerationSettings, description="The LLM backends.")
+    web: WebSettings = Field(default_factory=WebSettings, description="The web chat.")
+
+    cache_dir: Path = Field(default_factory=_default_cache_dir, description="Where the bundled GGUF is assembled "
+                                                                            "once.")
+    prompts_dir: Path = Field(default_factory=lambda: resource_dir("prompts"), description="Prompt files.")
+    sample_corpus_dir: Path = Field(default_factory=lambda: resource_dir("corpus"),
+                                    description="Briefings ingested into an empty index when the web chat starts.")
+    debug: bool = Field(False, description="Show tracebacks instead of one-line errors.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _route_flat_names(cls, data: Any) -> Any:
+        """``Settings(index_dir=...)``: flat field names go to their group, which still reads the
+        environment for the fields not given."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        routed: dict[str, dict[str, Any]] = {}
+        for name in [k for k in data if k in _FIELD_GROUP]:
+            routed.setdefault(_FIELD_GROUP[name], {})[name] = data.pop(name)
+        for group, values in routed.items():
+            current = data.get(group)
+            if isinstance(current, _Group):
+                data[group] = current.model_copy(update=values)
+            else:
+                data[group] = _GROUPS[group](**{**(current or {}), **values})
+        return data
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with some fields changed, by their flat names (``replace(llm="extractive")``)."""
+        top = {k: v for k, v in changes.items() if k not in _FIELD_GROUP}
+        groups: dict[str, dict[str, Any]] = {}
+        for name, value in changes.items():
+            if name in _FIELD_GROUP:
+                groups.setdefault(_FIELD_GROUP[name], {})[name] = value
+        for group, values in groups.items():
+            top[group] = getattr(self, group).model_copy(update=values)
+        return self.model_copy(update=top)
 
 
 @lru_cache(maxsize=1)

@@ -9,9 +9,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 import assistant.offline  # noqa
 from assistant.config import Settings
-from assistant.embedding import MiniLMEmbedder
-from assistant.index import Index
-from assistant.ingest import Ingestor
+from assistant.store.embedding import MiniLMEmbedder
+from assistant.store.index import Index
+from assistant.ingest.ingestor import Ingestor
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 root = Path(tempfile.mkdtemp())
@@ -36,7 +36,7 @@ chunks = list(idx2.snapshot.chunks.values())
 texts = [c.embed_text for c in chunks]
 rates = []
 for _ in range(3):
-    t0 = time.perf_counter(); e.encode(texts, batch_size=s.embed_batch_size); rates.append(len(texts) / (time.perf_counter() - t0))
+    t0 = time.perf_counter(); e.encode(texts, batch_size=s.embedding.embed_batch_size); rates.append(len(texts) / (time.perf_counter() - t0))
 raw = sorted(rates)[1]
 out = {"sections": len(idx.briefing(r1.results[0].briefing_id).sections),
        "chunks": len(chunks), "model_load_s": round(load, 2), "ingest_with_model_load_s": round(t_ingest_cold, 2),

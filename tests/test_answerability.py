@@ -195,18 +195,18 @@ def test_the_supporting_section_is_moved_first(sample_index, settings):
 def test_only_the_top_check_sections_are_checked(sample_index, settings):
     q = "When did the Philippines approve Sputnik Light?"
     others = [hit(sample_index, s) for s in (NICARAGUA, UKRAINE, BELARUS)]
-    assert settings.check_sections == 3
+    assert settings.answer.check_sections == 3
     d = decide(q, [*others, hit(sample_index, PHILIPPINES)], sample_index, settings)
     assert not d.answerable
     assert "Philippines" in d.reason and len(d.checks) == 3
-    narrow = settings.model_copy(update={"check_sections": 4})
+    narrow = settings.replace(**{"check_sections": 4})
     assert decide(q, [*others, hit(sample_index, PHILIPPINES)], sample_index, narrow).answerable
 
 
 def test_low_dense_similarity_is_refused(sample_index, settings):
     q = "Which party won most seats in Nicaragua's parliamentary election?"
     assert decide(q, [hit(sample_index, NICARAGUA, dense=0.5)], sample_index, settings).answerable
-    d = decide(q, [hit(sample_index, NICARAGUA, dense=settings.min_dense_score - 0.01)], sample_index, settings)
+    d = decide(q, [hit(sample_index, NICARAGUA, dense=settings.answer.min_dense_score - 0.01)], sample_index, settings)
     assert not d.answerable and d.reason == "no passage is close enough to the question"
 
 
@@ -215,7 +215,7 @@ def test_low_term_coverage_is_refused(sample_index, settings):
     d = decide(q, [hit(sample_index, NICARAGUA, dense=0.9)], sample_index, settings)
     assert not d.answerable
     assert d.reason == "the closest passages cover too little of the question"
-    assert d.checks[0].coverage < settings.min_term_coverage
+    assert d.checks[0].coverage < settings.answer.min_term_coverage
     assert d.checks[0].missing_entities == []  # Nicaragua itself is there
 
 
@@ -224,12 +224,12 @@ def test_unmatched_non_name_terms_need_a_higher_dense_score(sample_index, settin
     q = "What is the Nicaragua tourism budget?"
     check_hit = hit(sample_index, NICARAGUA, dense=0.5)
     d = decide(q, [check_hit], sample_index, settings)
-    assert d.checks[0].missing_entities == [] and d.checks[0].coverage >= settings.min_term_coverage
+    assert d.checks[0].missing_entities == [] and d.checks[0].coverage >= settings.answer.min_term_coverage
     assert (d.checks[0].content_found, d.checks[0].content_total) == (0, 2)
     assert not d.answerable
     assert d.reason == "the closest passages do not mention what the question asks about"
-    assert 0.5 < settings.min_dense_unmatched
-    close = decide(q, [hit(sample_index, NICARAGUA, dense=settings.min_dense_unmatched + 0.05)], sample_index,
+    assert 0.5 < settings.answer.min_dense_unmatched
+    close = decide(q, [hit(sample_index, NICARAGUA, dense=settings.answer.min_dense_unmatched + 0.05)], sample_index,
                    settings)
     assert close.answerable, close.reason
 

@@ -112,7 +112,7 @@ def test_bench_end_to_end_with_the_hashing_embedder(settings, tmp_path):
     assert json.loads(json_out.read_text()) == result
     assert plot_out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert list(work.iterdir()) == []  # the temporary corpus and index are gone
-    assert not settings.index_dir.exists()  # the user's index was never touched
+    assert not settings.store.index_dir.exists()  # the user's index was never touched
     steps = result["steps"]
     assert [s["briefings"] for s in steps] == [1, 2]
     assert 0 < steps[0]["chunks"] < steps[1]["chunks"]
@@ -139,7 +139,7 @@ def test_bench_keeps_its_folder_on_request(settings, tmp_path):
     run_bench(settings, [1], show_progress=False, embedder=HashEmbedder(), cold_start_run=False,
               keep_dir=True, work_dir=tmp_path)
     (kept,) = tmp_path.iterdir()
-    index = Index(settings.model_copy(update={"index_dir": kept / "index"}), HashEmbedder())
+    index = Index(settings.replace(**{"index_dir": kept / "index"}), HashEmbedder())
     (entry,) = index.briefings()
     assert "[synthetic #1]" in entry.title
 

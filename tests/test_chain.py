@@ -35,7 +35,7 @@ CLEAR = [
 
 
 def with_chat(settings, sample_index, embedder, chat, **updates) -> Assistant:
-    s = settings.model_copy(update=updates) if updates else settings
+    s = settings.replace(**updates) if updates else settings
     return Assistant(s, embedder=embedder, index=sample_index, chat_models={"local": chat, "openai": chat})
 
 
@@ -78,7 +78,7 @@ def test_llm_answer_is_verified_and_cited(fake_assistant, sample_index, question
 
 
 def test_default_mode_comes_from_the_settings(fake_assistant):
-    assert fake_assistant.settings.llm == "extractive"
+    assert fake_assistant.settings.generation.llm == "extractive"
     assert fake_assistant.ask(NICARAGUA_Q).mode == "extractive"
 
 
@@ -354,7 +354,7 @@ def test_missing_prompt_file_names_the_file(settings, tmp_path):
 
 
 def test_assistant_with_a_missing_prompts_dir_fails_clearly(settings, sample_index, embedder, tmp_path):
-    bad = settings.model_copy(update={"prompts_dir": tmp_path / "missing"})
+    bad = settings.replace(**{"prompts_dir": tmp_path / "missing"})
     with pytest.raises(FileNotFoundError, match="prompt file missing"):
         Assistant(bad, embedder=embedder, index=sample_index)
 

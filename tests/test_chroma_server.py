@@ -51,13 +51,13 @@ def chroma_server(tmp_path):
 
 
 def test_index_on_a_chroma_server(settings, chroma_server):
-    settings = settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": chroma_server,
+    settings = settings.replace(**{"chroma_host": "127.0.0.1", "chroma_port": chroma_server,
                                            "min_dense_score": 0.0})  # the hashing embedder scores low
     embedder = HashEmbedder()
     index = Index(settings, embedder)
     report = Ingestor(index, settings).ingest([SAMPLE], show_progress=False)
     assert report.ok
-    assert not (settings.index_dir / "chroma").exists()  # vectors live on the server
+    assert not (settings.store.index_dir / "chroma").exists()  # vectors live on the server
     stored = set(index.collection().get(include=[])["ids"])
     assert stored == set(index.snapshot.chunks)
     assistant = Assistant(settings, embedder=embedder, index=index, chat_models={"local": EvidenceEchoChat()})

@@ -36,7 +36,7 @@ def run(monkeypatch, settings, capsys):
     monkeypatch.setattr(assistant.answer.assistant, "MiniLMEmbedder", FakeMiniLM)
 
     def _run(*argv: str):
-        code = cli.main(["--index", str(settings.index_dir), *argv])
+        code = cli.main(["--index", str(settings.store.index_dir), *argv])
         out, err = capsys.readouterr()
         return code, out, err
 
@@ -78,7 +78,7 @@ def test_inspect_text_output(run):
 
 def test_inspect_does_not_touch_the_index(run, settings):
     run("inspect", str(SAMPLE), "--json")
-    assert not (settings.index_dir / "registry.json").exists()
+    assert not (settings.store.index_dir / "registry.json").exists()
 
 
 def test_inspect_binary_file(run, tmp_path):

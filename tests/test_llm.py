@@ -178,7 +178,7 @@ def test_openai_mode_talks_to_any_openai_compatible_server(tmp_path):
 
     local = Settings(_env_file=None, cache_dir=tmp_path / "cache", index_dir=tmp_path / "index", llm="local")
     server = LocalServer.get(local)
-    remote = local.model_copy(update={"llm": "openai", "openai_base_url": server.base_url,
+    remote = local.replace(**{"llm": "openai", "openai_base_url": server.base_url,
                                       "openai_api_key": SecretStr(server.api_key), "openai_model": "any",
                                       "llm_max_tokens": 60, "min_dense_score": 0.0})
     assistant = Assistant(remote, embedder=HashEmbedder())

@@ -75,7 +75,7 @@ def test_ingest_and_answer_make_no_connection(settings):
 
 @pytest.mark.model
 def test_local_llm_talks_to_loopback_only(settings, tmp_path):
-    settings = settings.model_copy(update={"llm": "local", "llm_max_tokens": 48})
+    settings = settings.replace(**{"llm": "local", "llm_max_tokens": 48})
     assistant = Assistant(settings, embedder=MiniLMEmbedder())
     Ingestor(assistant.index, settings).ingest([SAMPLE], show_progress=False)
     with record_sockets() as seen:

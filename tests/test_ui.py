@@ -234,7 +234,7 @@ def test_upload_reports_each_bad_file_and_ingests_the_good_one(settings, fake_as
 
 
 def test_upload_limits_the_number_of_files(settings, fake_assistant, tmp_path):
-    limited = settings.model_copy(update={"max_upload_files": 1})
+    limited = settings.replace(**{"max_upload_files": 1})
     paths = []
     for i in range(3):
         p = tmp_path / f"b{i}.txt"

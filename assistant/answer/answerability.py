@@ -47,11 +47,11 @@ class SectionCheck:
         """Why this section cannot support an answer, or None when it can."""
         if self.missing_entities:
             return f"no passage mentions {', '.join(self.missing_entities)}"
-        if self.hit.dense < settings.min_dense_score:
+        if self.hit.dense < settings.answer.min_dense_score:
             return "no passage is close enough to the question"
-        if self.coverage < settings.min_term_coverage:
+        if self.coverage < settings.answer.min_term_coverage:
             return "the closest passages cover too little of the question"
-        if self.content_total and not self.content_found and self.hit.dense < settings.min_dense_unmatched:
+        if self.content_total and not self.content_found and self.hit.dense < settings.answer.min_dense_unmatched:
             return "the closest passages do not mention what the question asks about"
         if not self.count_ok:
             return "no passage gives that number"
@@ -178,7 +178,7 @@ def decide(question: str, sections: list[SectionHit], index: Index, settings: Se
     if not sections:
         return Decision(False, "nothing in the index matches the question", [])
     kt = key_terms(question)
-    checks = [check_section(index, h, kt, question) for h in sections[: settings.check_sections]]
+    checks = [check_section(index, h, kt, question) for h in sections[: settings.answer.check_sections]]
     ok = [c for c in checks if c.failure(settings) is None]
     if ok:
         # retrieval order, unless a section close behind covers clearly more of the question

@@ -12,7 +12,7 @@ from typing import Any, Generator, Iterator, Mapping, Sequence
 
 from assistant.answer.answerability import Decision, answer_type_failure, decide
 from assistant.answer.citations import Attributor
-from assistant.config import LLMMode, Settings, get_settings
+from assistant.config import Settings, get_settings
 from assistant.answer.conversation import resolve
 from assistant.store.embedding import Embedder, MiniLMEmbedder
 from assistant.answer.evidence import EvidenceBuilder, VectorCache, neighbours_needed
@@ -73,7 +73,7 @@ class Assistant:
     def __init__(self, settings: Settings, embedder: Embedder | None = None, index: Index | None = None,
                  chat_models: Mapping[str, Any] | None = None):
         self.settings = settings
-        self.embedder = embedder or MiniLMEmbedder(settings.torch_threads)
+        self.embedder = embedder or MiniLMEmbedder(settings.embedding.torch_threads)
         self.index = index or Index(settings, self.embedder)
         self.retriever = Retriever(self.index, self.embedder, settings)
         self.vectors = VectorCache(self.embedder)
@@ -101,14 +101,14 @@ class Assistant:
 
     def available_modes(self) -> list[str]:
         modes = ["local", "extractive"]
-        if self.settings.openai_base_url or "openai" in self._chat_models:
+        if self.settings.generation.openai_base_url or "openai" in self._chat_models:
             modes.insert(1, "openai")
         return modes
 
     def warm_up(self, mode: str | None = None) -> None:
         """Load the models so the first question is not slow."""
         self.retriever.search("warm up")
-        mode = mode or self.settings.llm
+        mode = mode or self.settings.generation.llm
         if mode != "extractive":
             self.chat_model(mode).invoke("Say OK.", max_tokens=2)
 
@@ -117,7 +117,7 @@ class Assistant:
 
     # ------------------------------------------------------------------ answering
     def ask(self, question: str, history: Sequence | None = None, filters: Filters | Mapping | None = None,
-            mode: LLMMode | None = None) -> Answer:
+            mode: str | None = None) -> Answer:
         answer = None
         for item in self.stream(question, history, filters, mode):
             if isinstance(item, Answer):
@@ -126,11 +126,11 @@ class Assistant:
         return answer
 
     def stream(self, question: str, history: Sequence | None = None, filters: Filters | Mapping | None = None,
-               mode: LLMMode | None = None) -> Iterator[str | Answer]:
+               mode: str | None = None) -> Iterator[str | Answer]:
         """Text deltas as they are generated, then the final ``Answer`` (whose text is the
         verified version: unsupported sentences removed, markers fixed)."""
         t0 = time.perf_counter()
-        mode = mode or self.settings.llm
+        mode = mode or self.settings.generation.llm
         if mode not in ("local", "openai", "extractive"):
             raise ValueError(f"unknown answer mode {mode!r} (local, openai, extractive)")
         question = (question or "").strip()
@@ -193,7 +193,7 @@ class Assistant:
         stopped it (backend failure, timeout)."""
         raw, problem = "", None
         t2 = time.perf_counter()
-        deadline = t2 + self.settings.llm_timeout_s
+        deadline = t2 + self.settings.generation.llm_timeout_s
         try:
             for chunk in self.chat_model(mode).stream(self.prompts.answer_messages(question, evidence)):
                 delta = chunk.content if isinstance(chunk.content, str) else ""
@@ -203,7 +203,7 @@ class Assistant:
                     raw += delta
                     yield delta
                 if time.perf_counter() > deadline:
-                    problem = f"did not finish within {self.settings.llm_timeout_s:g} s"
+                    problem = f"did not finish within {self.settings.generation.llm_timeout_s:g} s"
                     break
         except Exception as err:  # noqa: BLE001 - any backend failure falls back to extractive
             problem = f"failed ({type(err).__name__}: {str(err)[:160]})"

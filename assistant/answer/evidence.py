@@ -88,7 +88,7 @@ class EvidenceBuilder:
         """All sentences of the supporting section (when it is not huge); for the others, the
         sentences of their best chunks with a neighbour on each side."""
         out: list[Candidate] = []
-        for rank, hit in enumerate(sections[: self.settings.evidence_sections]):
+        for rank, hit in enumerate(sections[: self.settings.answer.evidence_sections]):
             briefing = self.index.briefing(hit.ref.briefing_id)
             section = briefing.sections[hit.ref.section_index]
             sents = [Span(a, b) for a, b in section.sentences]
@@ -113,7 +113,7 @@ class EvidenceBuilder:
 
     def build(self, question: str, query_vec: np.ndarray, sections: list[SectionHit],
               budget_tokens: int | None = None) -> list[EvidenceItem]:
-        budget = budget_tokens or self.settings.evidence_tokens
+        budget = budget_tokens or self.settings.answer.evidence_tokens
         cands = self.candidates(sections)
         if not cands:
             return []
@@ -147,7 +147,7 @@ class EvidenceBuilder:
         taken: set[int] = set()
         used = 0
         for score, c in scored:
-            if len(chosen) >= self.settings.evidence_sentences:
+            if len(chosen) >= self.settings.answer.evidence_sentences:
                 break
             group = [(score, c)]
             for offset in neighbours_needed(c.body, q_terms):

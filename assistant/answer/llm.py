@@ -106,10 +106,10 @@ class LocalServer:
             raise ModelError(f"{model_path}: no such GGUF file (ASSISTANT_LLM_MODEL_PATH)")
         params = xlc.CommonParams()
         params.model.path = str(model_path)
-        params.n_ctx = settings.llm_ctx
-        params.n_parallel = settings.llm_parallel
-        params.cpuparams.n_threads = settings.llm_threads
-        params.cpuparams_batch.n_threads = settings.llm_threads
+        params.n_ctx = settings.generation.llm_ctx
+        params.n_parallel = settings.generation.llm_parallel
+        params.cpuparams.n_threads = settings.generation.llm_threads
+        params.cpuparams_batch.n_threads = settings.generation.llm_threads
         params.hostnames = ["127.0.0.1"]
         params.port = 0
         self.api_key = secrets.token_urlsafe(24)
@@ -128,7 +128,7 @@ class LocalServer:
     def get(cls, settings: Settings) -> "LocalServer":
         with cls._lock:
             if cls._instance is None:
-                path = settings.llm_model_path or assemble_model(settings.cache_dir)
+                path = settings.generation.llm_model_path or assemble_model(settings.cache_dir)
                 cls._instance = cls(Path(path), settings)
             return cls._instance
 
@@ -140,11 +140,11 @@ def endpoint_for(settings: Settings, mode: str) -> Endpoint:
     if mode == "local":
         return LocalServer.get(settings).endpoint()
     if mode == "openai":
-        if not settings.openai_base_url and settings.openai_api_key.get_secret_value() == "not-needed":
+        if not settings.generation.openai_base_url and settings.generation.openai_api_key.get_secret_value() == "not-needed":
             raise ModelError("ASSISTANT_LLM=openai needs ASSISTANT_OPENAI_BASE_URL (and usually "
                              "ASSISTANT_OPENAI_API_KEY, ASSISTANT_OPENAI_MODEL)")
-        return Endpoint(settings.openai_base_url or "https://api.openai.com/v1",
-                        settings.openai_api_key.get_secret_value(), settings.openai_model)
+        return Endpoint(settings.generation.openai_base_url or "https://api.openai.com/v1",
+                        settings.generation.openai_api_key.get_secret_value(), settings.generation.openai_model)
     raise ValueError(f"mode {mode!r} has no LLM endpoint")
 
 
@@ -153,6 +153,6 @@ def chat_model(settings: Settings, mode: str):
     from langchain_openai import ChatOpenAI
 
     ep = endpoint_for(settings, mode)
-    return ChatOpenAI(base_url=ep.base_url, api_key=ep.api_key, model=ep.model, temperature=settings.llm_temperature,
-                      max_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout_s, max_retries=0,
+    return ChatOpenAI(base_url=ep.base_url, api_key=ep.api_key, model=ep.model, temperature=settings.generation.llm_temperature,
+                      max_tokens=settings.generation.llm_max_tokens, timeout=settings.generation.llm_timeout_s, max_retries=0,
                       streaming=True)

@@ -39,7 +39,7 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self.fusion = fusion or settings.fusion
+        self.fusion = fusion or settings.retrieval.fusion
 
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.encode([query])[0]
@@ -47,7 +47,7 @@ class Retriever:
     def search(self, query: str, filters: Filters | None = None, k: int | None = None,
                query_vec: np.ndarray | None = None) -> Retrieval:
         """Top ``k`` sections for ``query`` (all of them scored from chunk hits)."""
-        k = k or self.settings.top_sections
+        k = k or self.settings.retrieval.top_sections
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         self.index.refresh()
@@ -55,7 +55,7 @@ class Retriever:
             query_vec = self.embed_query(query)
         t1 = time.perf_counter()
         timings["embed_query"] = t1 - t0
-        n = self.settings.candidates
+        n = self.settings.retrieval.candidates
         dense = self.index.dense_search(query_vec, n, filters) if self.fusion != "bm25" else []
         t2 = time.perf_counter()
         timings["dense"] = t2 - t1
@@ -67,7 +67,7 @@ class Retriever:
         return Retrieval(query, query_vec, sections, timings)
 
     def _fuse(self, dense, sparse) -> list[ChunkHit]:
-        rrf_k = self.settings.rrf_k
+        rrf_k = self.settings.retrieval.rrf_k
         d_score = {h.chunk_id: h.score for h in dense}
         b_score = dict(sparse)
         fused: dict[str, float] = defaultdict(float)

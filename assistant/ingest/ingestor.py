@@ -65,7 +65,7 @@ def parse_document(doc: SourceDocument, briefing_id: str) -> Briefing:
 
 def parse_file(path: str | Path, settings: Settings, briefing_id: str | None = None) -> Briefing:
     """Read and parse one file without indexing it (``inspect``)."""
-    doc = read_source(path, int(settings.max_file_mb * 1e6))
+    doc = read_source(path, int(settings.ingest.max_file_mb * 1e6))
     return parse_document(doc, briefing_id or slugify(Path(path).stem))
 
 
@@ -110,7 +110,7 @@ class Ingestor:
         (unchanged) or it failed. Never raises for bad input."""
         t0 = time.perf_counter()
         try:
-            doc = read_source(item.path, int(self.settings.max_file_mb * 1e6), data=item.data)
+            doc = read_source(item.path, int(self.settings.ingest.max_file_mb * 1e6), data=item.data)
             bid = self._briefing_id(item.name, item.source_key, taken)
             taken.add(bid)
             if self.index.is_current(bid, doc.content_hash):
@@ -120,7 +120,7 @@ class Ingestor:
             briefing = parse_document(doc, bid)
             if synthetic:
                 briefing = briefing.model_copy(update={"synthetic": True})
-            chunks = chunk_briefing(briefing, self.settings.chunk_tokens, self.settings.context_tokens)
+            chunks = chunk_briefing(briefing, self.settings.ingest.chunk_tokens, self.settings.ingest.context_tokens)
             return _Prepared(item, None, briefing, chunks, time.perf_counter() - t0)
         except (SourceError, ParseError) as err:
             return _Prepared(item, FileResult(item.name, "error", error=str(err), seconds=time.perf_counter() - t0))

@@ -99,7 +99,7 @@ class Index:
     def __init__(self, settings: Settings, embedder: Embedder):
         self.settings = settings
         self.embedder = embedder
-        self.root = Path(settings.index_dir)
+        self.root = Path(settings.store.index_dir)
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "briefings").mkdir(exist_ok=True)
         self._write_lock = threading.RLock()
@@ -119,7 +119,7 @@ class Index:
     @property
     def pipeline(self) -> str:
         s = self.settings
-        return f"p{PARSER_VERSION}-c{s.chunk_tokens}x{s.context_tokens}-{self.embedder.name}"
+        return f"p{PARSER_VERSION}-c{s.ingest.chunk_tokens}x{s.ingest.context_tokens}-{self.embedder.name}"
 
     # ---------------------------------------------------------------- chroma
     def collection(self):
@@ -134,13 +134,13 @@ class Index:
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        if self.settings.chroma_host:
-            self._client = chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port,
+        if self.settings.store.chroma_host:
+            self._client = chromadb.HttpClient(host=self.settings.store.chroma_host, port=self.settings.store.chroma_port,
                                                settings=chroma_settings)
         else:
             self._client = chromadb.PersistentClient(path=str(self.root / "chroma"), settings=chroma_settings)
         return self._client.get_or_create_collection(
-            self.settings.collection, embedding_function=None,
+            self.settings.store.collection, embedding_function=None,
             configuration={"hnsw": {"space": "cosine"}},
             metadata={"embed_model": self.embedder.name},
         )
@@ -372,7 +372,7 @@ class Index:
         """Vectors of chunks, in one encode call (sentence-transformers sorts them by length)."""
         if not chunks:
             return {}
-        vectors = self.embedder.encode([c.embed_text for c in chunks], batch_size=max(self.settings.embed_batch_size, 1))
+        vectors = self.embedder.encode([c.embed_text for c in chunks], batch_size=max(self.settings.embedding.embed_batch_size, 1))
         return {c.id: v for c, v in zip(chunks, vectors)}
 
     def add(self, briefing: Briefing, chunks: Sequence[Chunk], source_key: str,

@@ -320,7 +320,7 @@ def run_step(ctx: BenchContext, done: int, size: int) -> Step:
     embed_s = ctx.embedder.seconds - embed_before
     ids = {r.briefing_id for r in report.results if r.briefing_id}
     ctx.log(f"{size} briefings: {report.embedded} chunks embedded in {ingest_s:.1f} s; raw encode reference")
-    n_raw, raw_rate = raw_encode_rate(ctx.embedder.inner, ctx.index, ids, ctx.settings.embed_batch_size)
+    n_raw, raw_rate = raw_encode_rate(ctx.embedder.inner, ctx.index, ids, ctx.settings.embedding.embed_batch_size)
     ctx.log(f"{size} briefings: retrieval and extractive answer latency ({len(ctx.questions)} questions)")
     retrieval, parts = retrieval_latency(ctx.index, ctx.embedder, ctx.settings, ctx.questions)
     answers = answer_latency(ctx.index, ctx.embedder, ctx.settings, ctx.questions)
@@ -391,7 +391,7 @@ def run_bench(settings: Settings, sizes: Sequence[int], json_out: str | Path | N
     t_start = time.perf_counter()
     sizes = _sizes(sizes)
     log = _logger(show_progress)
-    inner = embedder or MiniLMEmbedder(settings.torch_threads)
+    inner = embedder or MiniLMEmbedder(settings.embedding.torch_threads)
     root = Path(tempfile.mkdtemp(prefix="briefing-bench-", dir=work_dir))
     try:
         log(f"temporary corpus and index in {root}; loading the embedding model")
@@ -421,7 +421,7 @@ def _context(settings: Settings, root: Path, embedder: Embedder, questions: Sequ
              log: Callable[[str], None], show_progress: bool) -> BenchContext:
     """A temporary index (embedded Chroma store, never a server or the user's index), opened
     before anything is timed."""
-    bench_settings = settings.model_copy(update={"index_dir": root / "index", "chroma_host": None})
+    bench_settings = settings.replace(**{"index_dir": root / "index", "chroma_host": None})
     timed = TimedEmbedder(embedder)
     index = Index(bench_settings, timed)
     index.collection()
@@ -439,7 +439,7 @@ def _run_steps(ctx: BenchContext, sizes: list[int], cold: bool, cold_each: bool)
         if cold and (cold_each or size == sizes[-1]):
             ctx.log(f"{size} briefings: cold start (a new process answering one question)")
             question = (step.answered or ctx.questions)[0]  # one the corpus answers, not an abstention
-            step.cold_start = cold_start(ctx.settings.index_dir, question, step.briefings)
+            step.cold_start = cold_start(ctx.settings.store.index_dir, question, step.briefings)
         steps.append(step)
         ctx.log(_step_line(step))
     return steps
@@ -459,8 +459,8 @@ def _corpus_info(ctx: BenchContext) -> dict:
         "sample": str(ctx.template.source),
         "seed": ctx.seed,
         "synthetic_label": "title contains [synthetic #N]; registry entries have synthetic=true",
-        "chunk_tokens": ctx.settings.chunk_tokens,
-        "embed_batch_size": ctx.settings.embed_batch_size,
+        "chunk_tokens": ctx.settings.ingest.chunk_tokens,
+        "embed_batch_size": ctx.settings.embedding.embed_batch_size,
         "questions": len(ctx.questions),
     }
 

@@ -19,7 +19,7 @@ def _settings(args) -> Settings:
         updates["index_dir"] = Path(args.index)
     if getattr(args, "llm", None):
         updates["llm"] = args.llm
-    return settings.model_copy(update=updates) if updates else settings
+    return settings.replace(**updates) if updates else settings
 
 
 def _err(msg: str) -> None:
@@ -77,7 +77,7 @@ def cmd_ingest(args) -> int:
 
     settings = _settings(args)
     try:
-        index = Index(settings, MiniLMEmbedder(settings.torch_threads))
+        index = Index(settings, MiniLMEmbedder(settings.embedding.torch_threads))
         report = Ingestor(index, settings).ingest(args.paths, show_progress=not args.quiet)
     except IndexUnavailable as err:
         _err(str(err))
@@ -90,7 +90,7 @@ def _open_index(args):
     from assistant.store.index import Index
 
     settings = _settings(args)
-    return Index(settings, MiniLMEmbedder(settings.torch_threads)), settings
+    return Index(settings, MiniLMEmbedder(settings.embedding.torch_threads)), settings
 
 
 def cmd_list(args) -> int:
@@ -138,7 +138,7 @@ def cmd_ask(args) -> int:
     settings = _settings(args)
     assistant = Assistant.from_settings(settings)
     if len(assistant.index) == 0:
-        _err(f"the index at {settings.index_dir} is empty; run: briefing-assistant ingest PATH")
+        _err(f"the index at {settings.store.index_dir} is empty; run: briefing-assistant ingest PATH")
         return 1
     try:
         filters = _filters(args)
@@ -179,9 +179,9 @@ def cmd_eval(args) -> int:
         return 2
     assistant = Assistant.from_settings(settings)
     if len(assistant.index) == 0:
-        _err(f"the index at {settings.index_dir} is empty; run: briefing-assistant ingest PATH")
+        _err(f"the index at {settings.store.index_dir} is empty; run: briefing-assistant ingest PATH")
         return 1
-    assistant.warm_up(args.llm or settings.llm)
+    assistant.warm_up(args.llm or settings.generation.llm)
     result = evaluate(assistant, items, mode=args.llm, k=args.k, show_progress=not args.quiet)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -211,7 +211,7 @@ def cmd_serve(args) -> int:
 
     settings = _settings(args)
     updates = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    serve(settings.model_copy(update=updates) if updates else settings)
+    serve(settings.replace(**updates) if updates else settings)
     return 0
 
 

@@ -88,7 +88,7 @@ def _mean(values: Iterable[float]) -> float | None:
 
 def evaluate(assistant, items: list[QAItem], mode: str | None = None, k: int = 5,
              show_progress: bool = True) -> dict:
-    mode = mode or assistant.settings.llm
+    mode = mode or assistant.settings.generation.llm
     depth = max(k, 5)
     per_question = []
     for item in tqdm(items, desc=f"eval ({mode})", unit="q", disable=not show_progress, file=sys.stderr):

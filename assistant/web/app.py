@@ -116,11 +116,11 @@ def _upload_name_and_bytes(f: Any) -> tuple[str, bytes]:
 def ingest_files(assistant, settings: Settings, files: Sequence[Any] | None,
                  progress: Callable[..., Any] | None = None) -> tuple[str, list[tuple[str, str]]]:
     """Ingest uploaded files (paths from ``gr.File``): returns the report as HTML (one line per
-    file, with its error) and the new briefing choices. At most ``settings.max_upload_files``."""
+    file, with its error) and the new briefing choices. At most ``settings.web.max_upload_files``."""
     files = [f for f in (files or []) if f]
     if not files:
         return '<div class="ba-empty">No file chosen.</div>', briefing_choices(assistant)
-    limit = settings.max_upload_files
+    limit = settings.web.max_upload_files
     taken, skipped = files[:limit], files[limit:]
     uploads, unreadable = [], []
     for f in taken:
@@ -193,9 +193,9 @@ def build_app(assistant, settings: Settings | None = None):
     history in ``gr.State``)."""
     settings = settings or assistant.settings
     modes = assistant.available_modes()
-    default_mode = settings.llm if settings.llm in modes else modes[0]
+    default_mode = settings.generation.llm if settings.generation.llm in modes else modes[0]
     choices = briefing_choices(assistant)
-    answer_limit = max(2, settings.llm_parallel + 1)
+    answer_limit = max(2, settings.generation.llm_parallel + 1)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=True,
                    delete_cache=(3600, 24 * 3600)) as demo:
@@ -228,8 +228,8 @@ def build_app(assistant, settings: Settings | None = None):
                                     label="Answer mode", elem_id="ba-mode")
                 with gr.Accordion("Add briefing files", open=not choices):
                     files = gr.File(file_count="multiple", type="filepath", elem_id="ba-upload",
-                                    label=f"Transcripts (.txt, .html, .md; up to {settings.max_upload_files} "
-                                          f"files of {settings.max_file_mb:g} MB)")
+                                    label=f"Transcripts (.txt, .html, .md; up to {settings.web.max_upload_files} "
+                                          f"files of {settings.ingest.max_file_mb:g} MB)")
                     upload_report = gr.HTML("", elem_id="ba-ingest-report", js_on_load=None)
             with gr.Column(scale=2, min_width=340):
                 sources = gr.HTML(SOURCES_EMPTY, elem_id="ba-sources", js_on_load=SOURCES_JS)
@@ -362,11 +362,11 @@ def build_app(assistant, settings: Settings | None = None):
 def launch_app(demo, settings: Settings, *, host: str | None = None, port: int | None = None,
                prevent_thread_lock: bool = False, quiet: bool = False, auth: Any = "settings"):
     """Start ``demo`` with the offline theme, the CSS and (when configured) the login."""
-    auth_value = settings.auth_pair if auth == "settings" else auth
-    max_bytes = int(settings.max_file_mb * 1e6 * 2) + 1_000_000  # the index refuses > max_file_mb itself,
+    auth_value = settings.web.auth_pair if auth == "settings" else auth
+    max_bytes = int(settings.ingest.max_file_mb * 1e6 * 2) + 1_000_000  # the index refuses > max_file_mb itself,
     return demo.launch(                                          # with a clearer per-file message
-        server_name=host or settings.host,
-        server_port=port if port is not None else settings.port,
+        server_name=host or settings.web.host,
+        server_port=port if port is not None else settings.web.port,
         auth=auth_value,
         auth_message="Briefing assistant: please log in." if auth_value else None,
         prevent_thread_lock=prevent_thread_lock,
@@ -395,7 +395,7 @@ def prepare_index(assistant, settings: Settings) -> None:
     if not sample.is_dir():
         log.warning("the index is empty and there is no sample corpus at %s", sample)
         return
-    print(f"The index at {settings.index_dir} is empty: ingesting the sample corpus from {sample} …", flush=True)
+    print(f"The index at {settings.store.index_dir} is empty: ingesting the sample corpus from {sample} …", flush=True)
     from assistant.store.index import IndexUnavailable
 
     try:
@@ -423,8 +423,8 @@ def serve(settings: Settings | None = None) -> None:
         logging.basicConfig(level=logging.INFO)
     assistant = Assistant.from_settings(settings)
     prepare_index(assistant, settings)
-    threading.Thread(target=_warm_up, args=(assistant, settings.llm), name="warm-up", daemon=True).start()
+    threading.Thread(target=_warm_up, args=(assistant, settings.generation.llm), name="warm-up", daemon=True).start()
     demo = build_app(assistant, settings)
-    print(f"Briefing assistant: http://{settings.host}:{settings.port}"
-          + ("  (login required)" if settings.auth_pair else ""), flush=True)
+    print(f"Briefing assistant: http://{settings.web.host}:{settings.web.port}"
+          + ("  (login required)" if settings.web.auth_pair else ""), flush=True)
     launch_app(demo, settings)
