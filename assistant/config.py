@@ -92,6 +92,16 @@ class GenerationSettings(_Group):
     openai_api_key: SecretStr = Field(SecretStr("not-needed"), description="API key of that server.")
 
 
+    @field_validator("llm")
+    @classmethod
+    def _known_mode(cls, value: str) -> str:
+        from assistant.answer.modes import MODES
+
+        if value not in MODES:
+            raise ValueError(f"ASSISTANT_LLM must be one of {', '.join(MODES)}, not {value!r}")
+        return value
+
+
 class WebSettings(_Group):
     host: str = Field("127.0.0.1", description="Address the web chat listens on.")
     port: int = Field(7860, description="Port of the web chat.")

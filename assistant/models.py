@@ -143,6 +143,8 @@ class ChunkHit(_Model):
 
 
 class SectionRef(_Model):
+    """Where a passage is: a section of a briefing (what a citation points at)."""
+
     briefing_id: str
     briefing_date: str | None
     briefing_title: str
@@ -152,6 +154,14 @@ class SectionRef(_Model):
     section_kind: SectionKind
     start: int
     end: int
+
+    @property
+    def label(self) -> str:
+        """``2021-11-10 — Update on Afghanistan``: how a section is named everywhere."""
+        return f"{self.briefing_date or 'undated'} — {self.section_title}"
+
+    def to_json(self) -> dict:
+        return {**self.model_dump(), "label": self.label}
 
 
 class SectionHit(_Model):
@@ -180,31 +190,18 @@ class EvidenceItem(_Model):
 
 class Citation(_Model):
     number: int
-    briefing_id: str
-    briefing_date: str | None
-    briefing_title: str
-    section_title: str
-    section_kind: SectionKind
-    section_index: int
+    ref: SectionRef
     quote: str  # exact substring of the normalised source text
     start: int
     end: int
 
     @classmethod
     def from_evidence(cls, number: int, ev: EvidenceItem) -> "Citation":
-        r = ev.ref
-        return cls(
-            number=number,
-            briefing_id=r.briefing_id,
-            briefing_date=r.briefing_date,
-            briefing_title=r.briefing_title,
-            section_title=r.section_title,
-            section_kind=r.section_kind,
-            section_index=r.section_index,
-            quote=ev.text,
-            start=ev.start,
-            end=ev.end,
-        )
+        return cls(number=number, ref=ev.ref, quote=ev.text, start=ev.start, end=ev.end)
+
+    def to_json(self) -> dict:
+        return {"number": self.number, **self.ref.to_json(), "quote": self.quote, "start": self.start,
+                "end": self.end}
 
 
 class Answer(_Model):
@@ -214,7 +211,7 @@ class Answer(_Model):
     citations: tuple[Citation, ...] = ()
     abstained: bool = False
     mode: str = "extractive"
-    closest: tuple[SectionRef, ...] = ()  # listed on abstention
+    closest: tuple[SectionRef, ...] = ()  # the nearest sections, listed on abstention
     notice: str | None = None  # e.g. "the local model timed out; showing the passages instead"
     timings: dict[str, float] = Field(default_factory=dict)
 
@@ -226,7 +223,7 @@ class Answer(_Model):
             "abstained": self.abstained,
             "mode": self.mode,
             "notice": self.notice,
-            "citations": [c.model_dump() for c in self.citations],
-            "closest_sections": [c.model_dump() for c in self.closest],
+            "citations": [c.to_json() for c in self.citations],
+            "closest_sections": [c.to_json() for c in self.closest],
             "timings": self.timings,
         }

@@ -9,6 +9,11 @@ from collections import Counter
 import pytest
 
 from assistant.tools.bench import QUESTIONS, run_bench
+from assistant.tools.bench.measure import torch_fp32_reference
+from assistant.tools.bench.results import Percentiles
+from assistant.tools.eval import _p as eval_percentile
+from assistant.tools.stats import percentile
+from assistant.store.embedding import MODEL_NAME, MiniLMEmbedder
 from assistant.tools.synthetic import Perturber, load_template, shuffle_sentences, synthetic_briefing, write_synthetic
 from assistant.ingest.chunking import chunk_briefing
 from assistant.config import Settings
@@ -100,13 +105,43 @@ def test_questions_are_about_the_sample():
     assert QUESTIONS[0] == "Who convened the Paris conference on Libya?"
 
 
+def test_percentile_interpolates_linearly_between_ranks():
+    assert percentile([], 50) is None
+    assert percentile([7.0], 95) == 7.0
+    assert percentile([4, 1, 3, 2], 50) == 2.5  # even count: the mean of the middle two, whatever the order
+    assert percentile([1, 2, 3, 4], 0) == 1 and percentile([1, 2, 3, 4], 100) == 4
+    assert percentile([1, 2, 3, 4], 95) == pytest.approx(3.85)  # h = 3 * 0.95 = 2.85 -> 3 + 0.85 * (4 - 3)
+    assert percentile([15, 20, 35, 40, 50], 40) == pytest.approx(29.0)  # h = 1.6 -> 20 + 0.6 * (35 - 20)
+    assert percentile(iter([3, 1, 2]), 50) == 2.0
+    with pytest.raises(ValueError):
+        percentile([1, 2], 150)
+
+
+def test_bench_and_eval_share_the_percentile():
+    values = [12.0, 10.0, 30.0, 20.0]
+    assert Percentiles.of(values) == Percentiles(p50=16.0, p95=28.5)  # sorted: 10 12 20 30
+    assert Percentiles.of([0.0123456], digits=3) == Percentiles(p50=0.012, p95=0.012)
+    assert eval_percentile(values, 0.5) == 16.0 and eval_percentile(values, 0.95) == 28.5
+    assert eval_percentile([], 0.5) is None
+    empty = Percentiles.of([])
+    assert empty.p50 != empty.p50 and empty.p95 != empty.p95  # NaN (None in the JSON)
+
+
+def test_torch_fp32_reference_is_the_torch_model():
+    torch_model = MiniLMEmbedder()
+    assert torch_fp32_reference(torch_model) is torch_model
+    other = torch_fp32_reference(HashEmbedder(), threads=1)
+    assert isinstance(other, MiniLMEmbedder) and other.name == MODEL_NAME
+    assert other._model is None  # loaded only when the bench first uses it
+
+
 def test_bench_end_to_end_with_the_hashing_embedder(settings, tmp_path):
     json_out, plot_out = tmp_path / "out" / "bench.json", tmp_path / "out" / "bench.png"
     work = tmp_path / "work"
     work.mkdir()
-    embedder = HashEmbedder()
+    embedder, reference = HashEmbedder(), HashEmbedder()
     result = run_bench(settings, [2, 1, 2], json_out=json_out, plot_out=plot_out, show_progress=False,
-                       embedder=embedder, cold_start_run=False, work_dir=work)
+                       embedder=embedder, torch_fp32=reference, cold_start_run=False, work_dir=work)
 
     assert result["sizes"] == [1, 2]
     assert json.loads(json_out.read_text()) == result
@@ -119,25 +154,49 @@ def test_bench_end_to_end_with_the_hashing_embedder(settings, tmp_path):
     assert steps[0]["embedded"] == steps[0]["chunks"]  # every chunk of a new briefing is embedded
     assert steps[0]["embedded"] + steps[1]["embedded"] == steps[1]["chunks"]
     assert embedder.encoded >= steps[1]["chunks"]
+    # the reference encoded each step's new chunks once, and nothing else (warm-up: one text)
+    assert reference.encoded == 1 + sum(s["torch_fp32_chunks"] for s in steps)
     for s in steps:
         assert s["ingest_seconds"] > 0 and s["chunks_per_s"] > 0
-        assert s["raw_encode_chunks"] == s["embedded"] and s["raw_encode_chunks_per_s"] > 0
-        assert s["ingest_vs_raw"] == pytest.approx(s["chunks_per_s"] / s["raw_encode_chunks_per_s"], rel=0.02, abs=1e-3)
+        assert s["torch_fp32_chunks"] == s["embedded"] and s["torch_fp32_chunks_per_s"] > 0
+        assert s["ingest_vs_torch_fp32"] == pytest.approx(s["chunks_per_s"] / s["torch_fp32_chunks_per_s"],
+                                                          rel=0.02, abs=1e-3)
         assert 0 < s["retrieval_ms"]["p50"] <= s["retrieval_ms"]["p95"]
+        # the query embedding is part of each search
+        assert 0 < s["query_embed_ms"]["p50"] <= s["query_embed_ms"]["p95"] <= s["retrieval_ms"]["p95"] + 0.01
+        assert set(s["retrieval_parts_ms"]) == {"embed_query", "dense", "bm25"}
         assert s["answer_ms"]["p50"] > 0
         assert s["abstained"] == len(QUESTIONS) or s["answered_ms"]["p50"] > 0
         assert s["index_mb"] > 0 and s["rss_mb"] > 50
         assert s["ingest_errors"] == []
         assert s["abstained"] < len(QUESTIONS)
+        assert "raw_encode_chunks_per_s" not in s
     assert steps[1]["index_mb"] > steps[0]["index_mb"]
-    assert result["cold_start_s"] is None
+    assert "cold_start_s" in result and result["cold_start_s"] is None and result["cold_start"] is None
     assert result["machine"]["cpus"] >= 1 and result["machine"]["embedder"] == "hash-embedder"
-    assert "synthetic" in result["notes"]
+    assert result["machine"]["torch_fp32_embedder"] == "hash-embedder"
+    assert "synthetic" in result["notes"] and "torch fp32" in result["notes"]
+    assert "query_embed_ms" in result["notes"] and "Cold start skipped" in result["notes"]
+
+
+@pytest.mark.model
+def test_bench_with_the_real_model_measures_the_cold_start(settings, tmp_path):
+    """The default embedder is the torch fp32 model: it is its own reference, and the cold start runs."""
+    result = run_bench(settings, [1], show_progress=False, questions=QUESTIONS[:3], work_dir=tmp_path)
+    (step,) = result["steps"]
+    assert result["machine"]["embedder"] == result["machine"]["torch_fp32_embedder"] == MODEL_NAME
+    assert step["torch_fp32_chunks"] == step["embedded"] > 0 and step["torch_fp32_chunks_per_s"] > 0
+    assert 0 < step["query_embed_ms"]["p50"] <= step["query_embed_ms"]["p95"]
+    cold = result["cold_start"]
+    assert cold["error"] is None and cold["briefings"] == 1
+    assert 0 < result["cold_start_s"] == cold["seconds_to_answer"] <= cold["seconds_to_exit"]
+    assert cold["answer_total_ms"] > 0
+    assert "cold_start_s" in result["notes"]
 
 
 def test_bench_keeps_its_folder_on_request(settings, tmp_path):
-    run_bench(settings, [1], show_progress=False, embedder=HashEmbedder(), cold_start_run=False,
-              keep_dir=True, work_dir=tmp_path)
+    run_bench(settings, [1], show_progress=False, embedder=HashEmbedder(), torch_fp32=HashEmbedder(),
+              cold_start_run=False, keep_dir=True, work_dir=tmp_path)
     (kept,) = tmp_path.iterdir()
     index = Index(settings.replace(**{"index_dir": kept / "index"}), HashEmbedder())
     (entry,) = index.briefings()

@@ -62,7 +62,7 @@ def test_index_on_a_chroma_server(settings, chroma_server):
     assert stored == set(index.snapshot.chunks)
     assistant = Assistant(settings, embedder=embedder, index=index, chat_models={"local": EvidenceEchoChat()})
     answer = assistant.ask("How many passports were issued in Afghanistan in one month?", mode="extractive")
-    assert "90,000" in answer.text and answer.citations[0].section_title == "Update on Afghanistan"
+    assert "90,000" in answer.text and answer.citations[0].ref.section_title == "Update on Afghanistan"
     # a second client (another replica) sees the same vectors
     other = Index(settings, HashEmbedder())
     assert set(other.collection().get(include=[])["ids"]) == stored

@@ -56,7 +56,7 @@ def philippines(briefing):
 def assert_quotes_exact(citations, briefing):
     for c in citations:
         assert c.quote == briefing.text[c.start:c.end]
-        assert c.briefing_id == briefing.id and c.briefing_date == "2021-11-10"
+        assert c.ref.briefing_id == briefing.id and c.ref.briefing_date == "2021-11-10"
 
 
 # --------------------------------------------------------------------------- split_claims, with_markers
@@ -208,7 +208,7 @@ def test_citations_carry_the_section_of_their_evidence(attributor, philippines, 
     a = attributor.attribute("Rodrigo Duterte attended the official ceremony [2].", philippines)
     c = a.citations[0]
     sec = briefing.sections[PHILIPPINES]
-    assert (c.section_index, c.section_title, c.section_kind) == (PHILIPPINES, sec.title, "statement")
+    assert (c.ref.section_index, c.ref.section_title, c.ref.section_kind) == (PHILIPPINES, sec.title, "statement")
     assert sec.start <= c.start < c.end <= sec.end
     assert (c.start, c.end) == (philippines[1].start, philippines[1].end)
 

@@ -10,7 +10,8 @@ import pytest
 
 from assistant.tools import cli
 from assistant.answer.assistant import Assistant
-from assistant.tools.eval import QAFileError, QAItem, evaluate, failures, is_gold, keyword_hit, load_qa, to_markdown
+from assistant.errors import QAFileError
+from assistant.tools.eval import QAItem, evaluate, failures, is_gold, keyword_hit, load_qa, to_markdown
 
 from .conftest import DATA
 

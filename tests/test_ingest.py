@@ -8,7 +8,8 @@ import shutil
 
 import pytest
 
-from assistant.store.index import Index, IndexUnavailable
+from assistant.errors import IndexUnavailable
+from assistant.store.index import Index
 from assistant.ingest.ingestor import Ingestor
 from assistant.models import Filters
 from assistant.text import terms

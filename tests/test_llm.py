@@ -12,7 +12,10 @@ import urllib.request
 import pytest
 
 from assistant.config import Settings
-from assistant.answer.llm import Endpoint, ModelError, assemble_model, endpoint_for
+from assistant.answer.llm import Endpoint, assemble_model, openai_endpoint
+from assistant.answer.modes import ExtractiveMode, LocalMode, OpenAIMode
+from assistant.errors import InputError
+from assistant.errors import ModelError
 
 PARTS = [b"GGUF" + b"a" * 1000, b"b" * 2048, b"c" * 7]
 
@@ -103,18 +106,24 @@ def test_a_corrupt_part_is_refused(tmp_path, parts):
 def test_openai_mode_without_a_base_url_is_a_clear_error(tmp_path):
     s = Settings(_env_file=None, cache_dir=tmp_path, openai_base_url=None)
     with pytest.raises(ModelError, match="ASSISTANT_OPENAI_BASE_URL"):
-        endpoint_for(s, "openai")
+        openai_endpoint(s)
 
 
 def test_openai_mode_with_a_base_url(tmp_path):
     s = Settings(_env_file=None, cache_dir=tmp_path, openai_base_url="http://127.0.0.1:9/v1",
                  openai_api_key="sk-test", openai_model="tiny")
-    assert endpoint_for(s, "openai") == Endpoint("http://127.0.0.1:9/v1", "sk-test", "tiny")
+    assert openai_endpoint(s) == Endpoint("http://127.0.0.1:9/v1", "sk-test", "tiny")
+    assert OpenAIMode.available(s) and not OpenAIMode.available(Settings(_env_file=None, openai_base_url=None))
 
 
-def test_extractive_mode_has_no_endpoint(tmp_path):
-    with pytest.raises(ValueError, match="no LLM endpoint"):
-        endpoint_for(Settings(_env_file=None, cache_dir=tmp_path), "extractive")
+def test_extractive_mode_has_no_chat_model(tmp_path):
+    with pytest.raises(InputError, match="uses no language model"):
+        ExtractiveMode(Settings(_env_file=None, cache_dir=tmp_path)).chat_model()
+
+
+def test_an_unknown_mode_in_the_settings_is_refused():
+    with pytest.raises(ValueError, match="ASSISTANT_LLM must be one of local, openai, extractive"):
+        Settings(_env_file=None, llm="gpt-17")
 
 
 def test_chat_model_for_openai_is_configured_from_the_settings(tmp_path):
@@ -122,7 +131,7 @@ def test_chat_model_for_openai_is_configured_from_the_settings(tmp_path):
 
     s = Settings(_env_file=None, cache_dir=tmp_path, openai_base_url="http://127.0.0.1:9/v1",
                  openai_api_key="sk-test", openai_model="tiny", llm_max_tokens=33, llm_timeout_s=7)
-    m = chat_model(s, "openai")
+    m = OpenAIMode(s).chat_model()
     assert m.model_name == "tiny" and m.max_tokens == 33 and m.max_retries == 0 and m.streaming
     assert str(m.openai_api_base).startswith("http://127.0.0.1:9/v1")
 
@@ -145,11 +154,11 @@ def _post(url: str, key: str | None) -> int:
 
 @pytest.mark.model
 def test_the_bundled_model_is_served_locally_behind_a_key(tmp_path):
-    from assistant.answer.llm import LocalServer, chat_model
-
     s = Settings(_env_file=None, cache_dir=tmp_path / "cache", index_dir=tmp_path / "index", llm="local",
                  llm_max_tokens=8, llm_ctx=1024, llm_timeout_s=120)
-    server = LocalServer.get(s)  # one per process: when another test started it, it is reused
+    mode = LocalMode(s)
+    model = mode.chat_model()  # starts the server this mode owns
+    server = mode.server
     assert urllib.parse.urlsplit(server.base_url).hostname == "127.0.0.1"
     assert server.base_url.endswith("/v1")
     assert len(server.api_key) >= 20
@@ -158,9 +167,10 @@ def test_the_bundled_model_is_served_locally_behind_a_key(tmp_path):
     assert _post(server.base_url, None) == 401
     assert _post(server.base_url, "wrong-key") == 401
 
-    model = chat_model(s, "local")
     reply = model.invoke("Reply with the single word: yes", max_tokens=4)
     assert isinstance(reply.content, str) and reply.content.strip()
+    mode.close()
+    assert mode.server is None
 
 
 @pytest.mark.model
@@ -171,13 +181,13 @@ def test_openai_mode_talks_to_any_openai_compatible_server(tmp_path):
     from assistant.ingest.ingestor import Ingestor
     from pydantic import SecretStr
 
-    from assistant.answer.llm import LocalServer
-
     from .conftest import SAMPLE
     from .fakes import HashEmbedder
 
     local = Settings(_env_file=None, cache_dir=tmp_path / "cache", index_dir=tmp_path / "index", llm="local")
-    server = LocalServer.get(local)
+    owner = LocalMode(local)
+    owner.chat_model()
+    server = owner.server
     remote = local.replace(**{"llm": "openai", "openai_base_url": server.base_url,
                                       "openai_api_key": SecretStr(server.api_key), "openai_model": "any",
                                       "llm_max_tokens": 60, "min_dense_score": 0.0})
@@ -193,4 +203,5 @@ def test_openai_mode_talks_to_any_openai_compatible_server(tmp_path):
             answer = item
     assert answer is not None and answer.mode in ("openai", "openai→extractive")
     assert len(deltas) > 1 and answer.citations  # streamed, then verified
+    owner.close()
     assert "ttft_ms" in answer.timings

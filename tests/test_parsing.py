@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from assistant.ingest.parsing import ParseError, html_to_text, parse_text
+from assistant.errors import ParseError
+from assistant.ingest.parsing import html_to_text, parse_text
 from assistant.ingest.parsing.lines import split_lines
 from assistant.ingest.parsing.media import align_pieces, split_pieces
 from assistant.text import canonical_title, find_date

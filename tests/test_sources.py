@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.ingest.sources import SourceError, expand_paths, read_source
+from assistant.errors import SourceError
+from assistant.ingest.sources import expand_paths, read_source
 
 RUSSIAN = "Брифинг официального представителя МИД России М.В.Захаровой, Москва, 10 ноября 2021 года.\n" * 20
 LIMIT = 1_000_000

@@ -230,7 +230,7 @@ def test_upload_reports_each_bad_file_and_ingests_the_good_one(settings, fake_as
     # the new briefing is searchable at once
     answer = fake_assistant.ask("Which museum will the Narnian minister visit in Saint Petersburg?")
     assert not answer.abstained
-    assert answer.citations[0].briefing_id == "narnia-2021-12-01"
+    assert answer.citations[0].ref.briefing_id == "narnia-2021-12-01"
 
 
 def test_upload_limits_the_number_of_files(settings, fake_assistant, tmp_path):
@@ -262,8 +262,9 @@ def test_untrusted_question_and_answer_render_inert():
     assert_inert(msg)
     assert "&lt;script&gt;" in msg and "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;" in msg
 
-    citation = Citation(number=1, briefing_id="b", briefing_date="2021-11-10", briefing_title=f"T {XSS_IMG}",
-                        section_title=f"S {XSS_SCRIPT}", section_kind="statement", section_index=0,
+    citation = Citation(number=1, ref=SectionRef(briefing_id="b", briefing_date="2021-11-10",
+                                                 briefing_title=f"T {XSS_IMG}", section_title=f"S {XSS_SCRIPT}",
+                                                 section_kind="statement", section_index=0, start=0, end=10),
                         quote=f"Q {XSS_IMG}", start=0, end=10)
     answer = Answer(question=question, standalone_question=f"{question} {XSS_SCRIPT}",
                     text=f"It is {XSS_IMG} {XSS_LINK} [1].", citations=(citation,), mode="local",
@@ -280,7 +281,7 @@ def test_untrusted_question_and_answer_render_inert():
 
     ref = SectionRef(briefing_id="b", briefing_date=None, briefing_title=XSS_IMG, section_index=0,
                      section_title=XSS_SCRIPT, section_kind="statement", start=0, end=5)
-    abstain = Answer(question=question, standalone_question=question, text=f"No {XSS_IMG}\nClosest sections: x",
+    abstain = Answer(question=question, standalone_question=question, text=f"No {XSS_IMG}",
                      abstained=True, closest=(ref,))
     for markup in (ui.answer_message(abstain)["content"],
                    ui.render_sources({"question": question, "answer": abstain.to_json()}, 1)):

@@ -5,60 +5,23 @@ question (+history) -> standalone question -> hybrid retrieval -> answer-or-abst
 
 from __future__ import annotations
 
-import threading
 import time
-from pathlib import Path
 from typing import Any, Generator, Iterator, Mapping, Sequence
 
 from assistant.answer.answerability import Decision, answer_type_failure, decide
 from assistant.answer.citations import Attributor
-from assistant.config import Settings, get_settings
 from assistant.answer.conversation import resolve
-from assistant.store.embedding import Embedder, MiniLMEmbedder
-from assistant.answer.evidence import EvidenceBuilder, VectorCache, neighbours_needed
-from assistant.store.index import Index
-from assistant.ingest.ingestor import Ingestor
-from assistant.models import Answer, Citation, EvidenceItem, Filters, SectionHit
+from assistant.answer.evidence import EvidenceBuilder, VectorCache
+from assistant.answer.extractive import extractive_answer
+from assistant.answer.modes import MODES, AnswerMode, mode_class
+from assistant.answer.prompts import Prompts
 from assistant.answer.retrieval import Retriever
-from assistant.text import count_tokens, terms, with_markers
-
-
-
-class Prompts:
-    """Prompt templates read from files in ``prompts/``."""
-
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
-
-        def read(name: str) -> str:
-            path = self.folder / name
-            try:
-                return path.read_text(encoding="utf-8").strip()
-            except OSError as err:
-                raise FileNotFoundError(f"{path}: prompt file missing (ASSISTANT_PROMPTS_DIR)") from err
-
-        from langchain_core.prompts import ChatPromptTemplate
-
-        self.system = read("answer_system.txt")
-        self.user = read("answer_user.txt")
-        self.abstain = read("abstain.txt")
-        self.fallback = read("fallback_notice.txt")
-        self.answer = ChatPromptTemplate.from_messages([("system", self.system), ("human", self.user)])
-
-    def answer_messages(self, question: str, evidence: Sequence[EvidenceItem]):
-        return self.answer.format_messages(evidence=format_evidence(evidence), question=question)
-
-
-def format_evidence(evidence: Sequence[EvidenceItem]) -> str:
-    lines = []
-    current = None
-    for e in evidence:
-        key = (e.ref.briefing_id, e.ref.section_index)
-        if key != current:
-            current = key
-            lines.append(f"({e.ref.briefing_date or 'undated'} — {e.ref.section_title})")
-        lines.append(f"[{e.number}] {e.text}")
-    return "\n".join(lines)
+from assistant.config import Settings, get_settings
+from assistant.errors import InputError
+from assistant.models import Answer, EvidenceItem, Filters, SectionHit
+from assistant.store.embedding import Embedder, MiniLMEmbedder
+from assistant.store.index import Index
+from assistant.text import count_tokens
 
 
 def coerce_filters(filters: Filters | Mapping[str, Any] | None) -> Filters | None:
@@ -72,6 +35,8 @@ class Assistant:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None, index: Index | None = None,
                  chat_models: Mapping[str, Any] | None = None):
+        """``chat_models`` may bring LangChain chat models by mode name (tests, custom backends);
+        the others are started on first use and released by ``close()``."""
         self.settings = settings
         self.embedder = embedder or MiniLMEmbedder(settings.embedding.torch_threads)
         self.index = index or Index(settings, self.embedder)
@@ -80,37 +45,37 @@ class Assistant:
         self.evidence = EvidenceBuilder(self.index, self.vectors, settings)
         self.attributor = Attributor(self.vectors)
         self.prompts = Prompts(settings.prompts_dir)
-        self._chat_models: dict[str, Any] = dict(chat_models or {})
-        self._llm_lock = threading.Lock()
+        injected = dict(chat_models or {})
+        self.modes: dict[str, AnswerMode] = {name: cls(settings, injected.get(name)) for name, cls in MODES.items()
+                                             if name in injected or cls.available(settings)}
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **kwargs) -> "Assistant":
         return cls(settings or get_settings(), **kwargs)
 
     # ------------------------------------------------------------------ building blocks
-    def ingestor(self) -> Ingestor:
-        return Ingestor(self.index, self.settings)
-
-    def chat_model(self, mode: str):
-        with self._llm_lock:
-            if mode not in self._chat_models:
-                from assistant.answer.llm import chat_model
-
-                self._chat_models[mode] = chat_model(self.settings, mode)
-            return self._chat_models[mode]
+    def mode(self, name: str | None = None) -> AnswerMode:
+        """The answer mode ``name`` (default: the configured one), if this assistant offers it."""
+        name = name or self.settings.generation.llm
+        mode_class(name)  # unknown names get the list of modes
+        if name not in self.modes:
+            raise InputError(f"answer mode {name!r} is not available here (available: {', '.join(self.modes)})")
+        return self.modes[name]
 
     def available_modes(self) -> list[str]:
-        modes = ["local", "extractive"]
-        if self.settings.generation.openai_base_url or "openai" in self._chat_models:
-            modes.insert(1, "openai")
-        return modes
+        return list(self.modes)
+
+    def close(self) -> None:
+        """Release the models this assistant started (the local LLM server)."""
+        for mode in self.modes.values():
+            mode.close()
 
     def warm_up(self, mode: str | None = None) -> None:
         """Load the models so the first question is not slow."""
         self.retriever.search("warm up")
-        mode = mode or self.settings.generation.llm
-        if mode != "extractive":
-            self.chat_model(mode).invoke("Say OK.", max_tokens=2)
+        answer_mode = self.mode(mode)
+        if answer_mode.uses_llm:
+            answer_mode.chat_model().invoke("Say OK.", max_tokens=2)
 
     def retrieve(self, question: str, k: int = 5, filters: Filters | Mapping | None = None) -> list[SectionHit]:
         return self.retriever.search(question, coerce_filters(filters), k=k).sections
@@ -130,12 +95,11 @@ class Assistant:
         """Text deltas as they are generated, then the final ``Answer`` (whose text is the
         verified version: unsupported sentences removed, markers fixed)."""
         t0 = time.perf_counter()
-        mode = mode or self.settings.generation.llm
-        if mode not in ("local", "openai", "extractive"):
-            raise ValueError(f"unknown answer mode {mode!r} (local, openai, extractive)")
+        answer_mode = self.mode(mode)
+        mode = answer_mode.name
         question = (question or "").strip()
         if not question:
-            raise ValueError("empty question")
+            raise InputError("empty question")
         standalone = resolve(question, history)
         timings: dict[str, float] = {}
 
@@ -161,12 +125,12 @@ class Assistant:
             return
         timings["evidence_tokens"] = float(sum(count_tokens(e.text) for e in evidence))
         base = dict(question=question, standalone_question=standalone, mode=mode)
-        if mode == "extractive":
+        if not answer_mode.uses_llm:
             text, citations = extractive_answer(evidence, standalone)
             yield text
             yield done(Answer(text=text, citations=tuple(citations), **base))
             return
-        raw, problem = yield from self._generate(mode, standalone, evidence, timings, t0)
+        raw, problem = yield from self._generate(answer_mode, standalone, evidence, timings, t0)
         attribution = None
         if problem is None:
             t3 = time.perf_counter()
@@ -187,7 +151,7 @@ class Assistant:
                      f"{'were' if n > 1 else 'was'} removed."
         yield done(Answer(text=attribution.text, citations=tuple(attribution.citations), notice=notice, **base))
 
-    def _generate(self, mode: str, question: str, evidence: list[EvidenceItem], timings: dict[str, float],
+    def _generate(self, mode: AnswerMode, question: str, evidence: list[EvidenceItem], timings: dict[str, float],
                   t0: float) -> Generator[str, None, tuple[str, str | None]]:
         """Stream the LLM's answer (yielding deltas); returns the raw text, or the problem that
         stopped it (backend failure, timeout)."""
@@ -195,7 +159,7 @@ class Assistant:
         t2 = time.perf_counter()
         deadline = t2 + self.settings.generation.llm_timeout_s
         try:
-            for chunk in self.chat_model(mode).stream(self.prompts.answer_messages(question, evidence)):
+            for chunk in mode.chat_model().stream(self.prompts.answer_messages(question, evidence)):
                 delta = chunk.content if isinstance(chunk.content, str) else ""
                 if delta:
                     if not raw:
@@ -213,9 +177,6 @@ class Assistant:
     def _abstain(self, question: str, standalone: str, decision: Decision, mode: str) -> Answer:
         closest = tuple(h.ref for h in decision.sections[:3])
         text = self.prompts.abstain.format(reason=decision.reason)
-        if closest:
-            text += "\nClosest sections: " + "; ".join(
-                f"{r.briefing_date or 'undated'} — {r.section_title}" for r in closest) + "."
         return Answer(question=question, standalone_question=standalone, text=text, abstained=True,
                       mode=mode, closest=closest)
 
@@ -231,34 +192,3 @@ class Assistant:
             return self.ask(inp["question"], inp.get("history"), inp.get("filters"), inp.get("mode"))
 
         return RunnableLambda(run, name="briefing_assistant")
-
-
-def extractive_answer(evidence: Sequence[EvidenceItem], question: str = "", max_sentences: int = 3,
-                      max_words: int = 110) -> tuple[str, list[Citation]]:
-    """The best evidence sentences of the supporting section, quoted, in reading order: the best
-    one, the ones scoring close to it, and the neighbours they cannot be read without (see
-    ``neighbours_needed``)."""
-    if not evidence:
-        return "", []
-    first = (evidence[0].ref.briefing_id, evidence[0].ref.section_index)
-    same = [e for e in evidence if (e.ref.briefing_id, e.ref.section_index) == first]
-    by_position = {e.position: e for e in same}
-    q_terms = terms(question)
-    ranked = sorted(same, key=lambda e: e.score, reverse=True)
-    chosen: dict[int, EvidenceItem] = {}
-    for e in ranked:
-        if len(chosen) >= max_sentences or (chosen and e.score < ranked[0].score - EXTRACTIVE_MARGIN):
-            break
-        group = [e] + [by_position[e.position + off] for off in neighbours_needed(e.body, q_terms)
-                       if e.position + off in by_position]
-        if chosen and sum(len(x.text.split()) for x in [*chosen.values(), *group]) > max_words:
-            break
-        for x in group:
-            chosen[x.position] = x
-    ordered = [chosen[p] for p in sorted(chosen)]
-    citations = [Citation.from_evidence(i + 1, e) for i, e in enumerate(ordered)]
-    text = " ".join(with_markers(e.text, [i + 1]) for i, e in enumerate(ordered))
-    return text, citations
-
-
-EXTRACTIVE_MARGIN = 0.15

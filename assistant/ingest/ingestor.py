@@ -15,10 +15,11 @@ from tqdm import tqdm
 
 from assistant.ingest.chunking import chunk_briefing
 from assistant.config import Settings
-from assistant.store.index import Index, IndexUnavailable
+from assistant.errors import IndexUnavailable, ParseError, SourceError
+from assistant.store.index import Index
 from assistant.models import Briefing
-from assistant.ingest.parsing import ParseError, html_to_text, looks_like_html, parse_text
-from assistant.ingest.sources import SourceDocument, SourceError, expand_paths, read_source
+from assistant.ingest.parsing import html_to_text, looks_like_html, parse_text
+from assistant.ingest.sources import SourceDocument, expand_paths, read_source
 
 Progress = Callable[[int, int, str], None]  # (files done, files total, current file name)
 

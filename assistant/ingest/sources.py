@@ -10,17 +10,10 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from assistant.errors import SourceError
+
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".rst"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-
-
-class SourceError(ValueError):
-    """A file that cannot be ingested. ``str(err)`` is one line naming the file and the problem."""
-
-    def __init__(self, path: str | Path, problem: str):
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{path}: {problem}")
 
 
 @dataclass(frozen=True)

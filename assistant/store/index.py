@@ -32,6 +32,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from assistant.config import Settings
+from assistant.errors import IndexUnavailable, NotInIndex
 from assistant.store.embedding import Embedder
 from assistant.models import Briefing, Chunk, Filters
 from assistant.text import terms
@@ -40,10 +41,6 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 REGISTRY_VERSION = 1
 PARSER_VERSION = 2  # 2: sections carry sentence and speaker-label spans
-
-
-class IndexUnavailable(RuntimeError):
-    """The index cannot be used as it is (message says why and what to do)."""
 
 
 class RegistryEntry(BaseModel):
@@ -197,7 +194,7 @@ class Index:
         try:
             return self._snap.docs[briefing_id]
         except KeyError:
-            raise KeyError(f"no briefing {briefing_id!r} in the index") from None
+            raise NotInIndex(f"no briefing {briefing_id!r} in the index") from None
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         return self._snap.chunks.get(chunk_id)
@@ -423,7 +420,7 @@ class Index:
         entry = snap.registry.briefings.get(briefing_id)
         if entry is None:
             known = ", ".join(sorted(snap.registry.briefings)) or "none"
-            raise KeyError(f"no briefing {briefing_id!r} in the index (known: {known})")
+            raise NotInIndex(f"no briefing {briefing_id!r} in the index (known: {known})")
         briefings = {k: v for k, v in snap.registry.briefings.items() if k != briefing_id}
         docs = {k: v for k, v in snap.docs.items() if k != briefing_id}
         chunks = {cid: c for cid, c in snap.chunks.items() if c.briefing_id != briefing_id}

@@ -8,10 +8,12 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.errors import ConfigError
+
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 
 
-class LexiconError(RuntimeError):
+class LexiconError(ConfigError):
     """A lexicon file is missing or malformed (the message names the file)."""
 
 

@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 from assistant import offline  # noqa: F401  (offline environment before any heavy import)
+from assistant.answer.modes import MODES
 from assistant.config import Settings, get_settings
+from assistant.errors import AssistantError
 
 
 def _settings(args) -> Settings:
@@ -26,16 +28,32 @@ def _err(msg: str) -> None:
     print(f"briefing-assistant: {msg}", file=sys.stderr)
 
 
+def _embedder(settings: Settings):
+    from assistant.store.embedding import MiniLMEmbedder
+
+    return MiniLMEmbedder(settings.embedding.torch_threads)
+
+
+def _open_index(settings: Settings):
+    from assistant.store.index import Index
+
+    return Index(settings, _embedder(settings))
+
+
+def _assistant(settings: Settings):
+    from assistant.answer.assistant import Assistant
+    from assistant.errors import EmptyIndex
+
+    assistant = Assistant.from_settings(settings)
+    if len(assistant.index) == 0:
+        raise EmptyIndex(f"the index at {settings.store.index_dir} is empty; run: briefing-assistant ingest PATH")
+    return assistant
+
+
 def cmd_inspect(args) -> int:
     from assistant.ingest.ingestor import parse_file
-    from assistant.ingest.parsing import ParseError
-    from assistant.ingest.sources import SourceError
 
-    try:
-        b = parse_file(args.file, _settings(args))
-    except (SourceError, ParseError) as err:
-        _err(str(err))
-        return 1
+    b = parse_file(args.file, _settings(args))
     summary = b.summary()
     if args.json:
         summary.pop("id")
@@ -71,30 +89,16 @@ def _ingest_report(report, as_json: bool) -> int:
 
 
 def cmd_ingest(args) -> int:
-    from assistant.store.embedding import MiniLMEmbedder
-    from assistant.store.index import Index, IndexUnavailable
     from assistant.ingest.ingestor import Ingestor
 
     settings = _settings(args)
-    try:
-        index = Index(settings, MiniLMEmbedder(settings.embedding.torch_threads))
-        report = Ingestor(index, settings).ingest(args.paths, show_progress=not args.quiet)
-    except IndexUnavailable as err:
-        _err(str(err))
-        return 2
+    report = Ingestor(_open_index(settings), settings).ingest(args.paths, show_progress=not args.quiet)
     return _ingest_report(report, args.json)
 
 
-def _open_index(args):
-    from assistant.store.embedding import MiniLMEmbedder
-    from assistant.store.index import Index
-
-    settings = _settings(args)
-    return Index(settings, MiniLMEmbedder(settings.embedding.torch_threads)), settings
-
-
 def cmd_list(args) -> int:
-    index, _ = _open_index(args)
+    settings = _settings(args)
+    index = _open_index(settings)
     entries = index.briefings()
     if args.json:
         print(json.dumps([e.model_dump() for e in entries], indent=2, ensure_ascii=False))
@@ -108,43 +112,44 @@ def cmd_list(args) -> int:
 
 
 def cmd_remove(args) -> int:
-    from assistant.store.index import IndexUnavailable
     from assistant.ingest.ingestor import Ingestor
 
-    index, settings = _open_index(args)
-    try:
-        entry = Ingestor(index, settings).remove(args.briefing_id)
-    except KeyError as err:
-        _err(str(err.args[0]))
-        return 1
-    except IndexUnavailable as err:
-        _err(str(err))
-        return 2
+    settings = _settings(args)
+    entry = Ingestor(_open_index(settings), settings).remove(args.briefing_id)
     print(f"removed {entry.briefing_id} ({entry.chunk_count} chunks)")
     return 0
 
 
 def _filters(args):
+    from assistant.errors import InputError
     from assistant.models import Filters
 
-    return Filters(briefing_ids=args.briefing or (),
-                   date_from=dt.date.fromisoformat(args.date_from) if args.date_from else None,
-                   date_to=dt.date.fromisoformat(args.date_to) if args.date_to else None)
+    try:
+        return Filters(briefing_ids=args.briefing or (),
+                       date_from=dt.date.fromisoformat(args.date_from) if args.date_from else None,
+                       date_to=dt.date.fromisoformat(args.date_to) if args.date_to else None)
+    except ValueError as err:
+        raise InputError(f"bad date: {err}") from None
+
+
+def _print_answer(answer) -> None:
+    print(answer.text)
+    if answer.abstained and answer.closest:
+        print("\nClosest sections:")
+        for ref in answer.closest:
+            print(f"  {ref.label}")
+    if answer.notice:
+        print(f"\n({answer.notice})")
+    if answer.standalone_question != answer.question:
+        print(f"\n(understood as: {answer.standalone_question})")
+    for c in answer.citations:
+        print(f"\n[{c.number}] {c.ref.label}\n    “{c.quote}”  (chars {c.start}–{c.end})")
 
 
 def cmd_ask(args) -> int:
-    from assistant.answer.assistant import Assistant
-
     settings = _settings(args)
-    assistant = Assistant.from_settings(settings)
-    if len(assistant.index) == 0:
-        _err(f"the index at {settings.store.index_dir} is empty; run: briefing-assistant ingest PATH")
-        return 1
-    try:
-        filters = _filters(args)
-    except ValueError as err:
-        _err(f"bad date: {err}")
-        return 2
+    filters = _filters(args)
+    assistant = _assistant(settings)
     answer = None
     for item in assistant.stream(args.question, filters=filters, mode=args.llm):
         if isinstance(item, str):
@@ -157,30 +162,16 @@ def cmd_ask(args) -> int:
         return 0
     if args.stream:
         print("\n")
-    print(answer.text)
-    if answer.notice:
-        print(f"\n({answer.notice})")
-    if answer.standalone_question != answer.question:
-        print(f"\n(understood as: {answer.standalone_question})")
-    for c in answer.citations:
-        print(f"\n[{c.number}] {c.briefing_date} — {c.section_title}\n    “{c.quote}”  (chars {c.start}–{c.end})")
+    _print_answer(answer)
     return 0
 
 
 def cmd_eval(args) -> int:
-    from assistant.answer.assistant import Assistant
-    from assistant.tools.eval import QAFileError, evaluate, load_qa, to_markdown
+    from assistant.tools.eval import evaluate, load_qa, to_markdown
 
     settings = _settings(args)
-    try:
-        items = load_qa(args.qa)
-    except QAFileError as err:
-        _err(str(err))
-        return 2
-    assistant = Assistant.from_settings(settings)
-    if len(assistant.index) == 0:
-        _err(f"the index at {settings.store.index_dir} is empty; run: briefing-assistant ingest PATH")
-        return 1
+    items = load_qa(args.qa)
+    assistant = _assistant(settings)
     assistant.warm_up(args.llm or settings.generation.llm)
     result = evaluate(assistant, items, mode=args.llm, k=args.k, show_progress=not args.quiet)
     if args.json:
@@ -193,14 +184,14 @@ def cmd_eval(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    from assistant.errors import InputError
     from assistant.tools.bench import run_bench
 
     settings = _settings(args)
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     except ValueError:
-        _err(f"--sizes must be comma-separated integers, not {args.sizes!r}")
-        return 2
+        raise InputError(f"--sizes must be comma-separated integers, not {args.sizes!r}") from None
     result = run_bench(settings, sizes, json_out=args.json, plot_out=args.plot, show_progress=not args.quiet)
     print(json.dumps(result, indent=2))
     return 0
@@ -242,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("ask", help="ask a question")
     s.add_argument("question")
-    s.add_argument("--llm", choices=["local", "openai", "extractive"])
+    s.add_argument("--llm", choices=list(MODES))
     s.add_argument("--json", action="store_true")
     s.add_argument("--stream", action="store_true", help="print the answer as it is generated")
     s.add_argument("--briefing", action="append", help="only this briefing id (repeatable)")
@@ -252,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("eval", help="evaluate on a QA file")
     s.add_argument("--qa", required=True)
-    s.add_argument("--llm", choices=["local", "openai", "extractive"])
+    s.add_argument("--llm", choices=list(MODES))
     s.add_argument("--k", type=int, default=5)
     s.add_argument("--json", help="write the full result here")
     s.add_argument("--report", help="write a Markdown report here")
@@ -280,10 +271,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except AssistantError as err:
+        if get_settings().debug:
+            raise
+        _err(str(err))
+        return err.exit_code
     except Exception as err:  # noqa: BLE001 - the last line of defence: one readable line
         if get_settings().debug:
             raise
-        _err(f"{type(err).__name__}: {err}")
+        _err(f"unexpected {type(err).__name__}: {err} (ASSISTANT_DEBUG=1 shows the traceback)")
         return 2
 
 

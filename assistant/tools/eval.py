@@ -14,12 +14,10 @@ from pydantic import BaseModel, Field, ValidationError
 from tqdm import tqdm
 
 from assistant.answer.citations import split_claims
+from assistant.errors import QAFileError
 from assistant.models import Answer, Citation, SectionRef
 from assistant.text import canonical_title
-
-
-class QAFileError(ValueError):
-    """A malformed QA file; the message names the file and the line."""
+from assistant.tools.stats import percentile
 
 
 class QAItem(BaseModel):
@@ -75,10 +73,9 @@ def keyword_hit(item: QAItem, text: str) -> bool:
 
 
 def _p(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    s = sorted(values)
-    return round(s[min(len(s) - 1, int(round(q * (len(s) - 1))))], 1)
+    """The shared ``percentile`` with ``q`` as a fraction (0.5 = p50), rounded to 0.1 ms."""
+    value = percentile(values, q * 100)
+    return None if value is None else round(value, 1)
 
 
 def _mean(values: Iterable[float]) -> float | None:
@@ -127,8 +124,8 @@ def _ref(ref: SectionRef) -> dict:
 
 
 def _citation(item: QAItem, c: Citation) -> dict:
-    return {"number": c.number, "briefing_date": c.briefing_date, "section_title": c.section_title,
-            "quote": c.quote, "start": c.start, "end": c.end, "gold": is_gold(item, c.section_title, c.briefing_date)}
+    return {"number": c.number, "briefing_date": c.ref.briefing_date, "section_title": c.ref.section_title,
+            "quote": c.quote, "start": c.start, "end": c.end, "gold": is_gold(item, c.ref.section_title, c.ref.briefing_date)}
 
 
 def summarise(per_question: list[dict], mode: str, k: int) -> dict:

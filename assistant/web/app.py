@@ -24,9 +24,11 @@ from assistant import offline  # noqa: F401  - offline environment before gradio
 import gradio as gr
 
 from assistant.config import Settings, get_settings
+from assistant.answer.modes import MODES
+from assistant.ingest.ingestor import Ingestor
 from assistant.models import Answer, Filters
 from assistant.web.render import (  # noqa: F401  - re-exported: the chat's HTML lives in render.py
-    EXAMPLES, KIND_LABELS, MARKER, MODE_LABELS, SOURCES_EMPTY, TITLE, VIEWER_EMPTY, answer_message, date_label,
+    EXAMPLES, KIND_LABELS, MARKER, SOURCES_EMPTY, TITLE, VIEWER_EMPTY, answer_message, date_label,
     error_message, esc, esc_lines, filters_summary, long_date, pending_message, render_section, render_source,
     render_sources, user_message,
 )
@@ -135,7 +137,7 @@ def ingest_files(assistant, settings: Settings, files: Sequence[Any] | None,
 
     rows: list[tuple[str, str, str]] = []  # (file, status, detail)
     try:
-        report = assistant.ingestor().ingest_uploads(uploads, progress=on_progress) if uploads else None
+        report = Ingestor(assistant.index, settings).ingest_uploads(uploads, progress=on_progress) if uploads else None
     except Exception as err:  # noqa: BLE001 - e.g. IndexUnavailable: another process is writing
         report = None
         rows.extend((name, "error", str(err)) for name, _ in uploads)
@@ -224,7 +226,7 @@ def build_app(assistant, settings: Settings | None = None):
                                                 label="Briefings (empty: all)", elem_id="ba-briefings")
                         date_from = gr.Textbox(label="From date", placeholder="YYYY-MM-DD", scale=1, min_width=110)
                         date_to = gr.Textbox(label="To date", placeholder="YYYY-MM-DD", scale=1, min_width=110)
-                    mode = gr.Radio(choices=[(MODE_LABELS.get(m, m), m) for m in modes], value=default_mode,
+                    mode = gr.Radio(choices=[(MODES[m].label, m) for m in modes], value=default_mode,
                                     label="Answer mode", elem_id="ba-mode")
                 with gr.Accordion("Add briefing files", open=not choices):
                     files = gr.File(file_count="multiple", type="filepath", elem_id="ba-upload",
@@ -399,7 +401,7 @@ def prepare_index(assistant, settings: Settings) -> None:
     from assistant.store.index import IndexUnavailable
 
     try:
-        report = assistant.ingestor().ingest([sample], show_progress=True)
+        report = Ingestor(assistant.index, settings).ingest([sample], show_progress=True)
     except IndexUnavailable as err:  # e.g. another process is writing: serve what there is
         print(f"warning: could not ingest the sample corpus: {err}", flush=True)
         return

@@ -14,11 +14,6 @@ from assistant.text import MARKER, long_date
 from assistant.models import Answer, Briefing, Filters, Section
 
 TITLE = "Briefing assistant"
-MODE_LABELS = {
-    "local": "Local model",
-    "extractive": "Quotes only (no model)",
-    "openai": "Remote model (OpenAI-compatible)",
-}
 EXAMPLES = (
     "Who convened the Paris conference on Libya?",
     "What did the spokeswoman say about the migrant crisis on the Poland-Belarus border?",
@@ -70,14 +65,6 @@ def error_message(text: str) -> dict:
     return {"role": "assistant", "content": f'<div class="ba-msg ba-error"><b>Error.</b> {esc_lines(text)}</div>'}
 
 
-def _abstain_text(answer: Answer) -> str:
-    """The backend appends the closest sections to the text; the UI lists them itself."""
-    text = answer.text
-    if answer.closest and "\nClosest sections:" in text:
-        text = text.split("\nClosest sections:", 1)[0]
-    return text.strip()
-
-
 def answer_message(answer: Answer, turn: int | None = None, filters: Filters | None = None) -> dict:
     """The final assistant message: verified text with markers, notice, "understood as" hint."""
     parts: list[str] = []
@@ -85,7 +72,7 @@ def answer_message(answer: Answer, turn: int | None = None, filters: Filters | N
         parts.append(f'<div class="ba-understood">Understood as: “{esc(answer.standalone_question)}”</div>')
     if answer.abstained:
         parts.append('<div class="ba-abstain-title">Not found in the briefings</div>')
-        parts.append(f'<div class="ba-text">{esc_lines(_abstain_text(answer))}</div>')
+        parts.append(f'<div class="ba-text">{esc_lines(answer.text)}</div>')
         if answer.closest:
             items = "".join(
                 f'<li><span class="ba-date">{esc(date_label(r.briefing_date))}</span> — '

@@ -16,14 +16,11 @@ from assistant.ingest.parsing.lines import (ANSWER_LINE, BOILERPLATE, MEDIA_HEAD
 from assistant.ingest.parsing.media import align_pieces, derived_title, split_pieces
 from assistant.ingest.parsing.statements import statement_sections
 from assistant.ingest.parsing.toc import parse_toc
+from assistant.errors import ParseError
 from assistant.models import Briefing, Exchange, Section
 from assistant.text import normalise, sentence_spans
 
 __all__ = ["ANSWER_LINE", "BOILERPLATE", "QUESTION_LINE", "ParseError", "html_to_text", "looks_like_html", "parse_text"]
-
-
-class ParseError(ValueError):
-    """The text has no structure we can cite (the message names the file)."""
 
 
 def _with_spans(text: str, section: Section) -> Section:

@@ -1,0 +1,187 @@
+"""The bench's measurements: memory, the torch fp32 encode reference, retrieval and answer
+latency (with the query embedding alone), and the cold start of a new process."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import psutil
+
+import assistant as assistant_package
+from assistant.config import Settings
+from assistant.store.embedding import Embedder, MiniLMEmbedder
+from assistant.store.index import Index
+from assistant.tools.bench.results import ColdStart, Percentiles
+from assistant.tools.stats import percentile
+
+
+class TimedEmbedder:
+    """Passes calls through to an embedder and adds up the time spent in it."""
+
+    def __init__(self, inner: Embedder):
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.seconds = 0.0
+        self.texts = 0
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        t0 = time.perf_counter()
+        try:
+            return self.inner.encode(texts, batch_size=batch_size)
+        finally:
+            self.seconds += time.perf_counter() - t0
+            self.texts += len(texts)
+
+
+def warm_up(embedder: Embedder) -> float:
+    """Load the model (and run its first call) before anything is timed; the seconds it took."""
+    t0 = time.perf_counter()
+    embedder.encode(["Briefing by the Foreign Ministry Spokeswoman."], batch_size=1)
+    return round(time.perf_counter() - t0, 2)
+
+
+def mb(n_bytes: float) -> float:
+    return round(n_bytes / 2**20, 1)
+
+
+def rss_mb() -> float:
+    return mb(psutil.Process().memory_info().rss)
+
+
+def peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+    return mb(max(peak, psutil.Process().memory_info().rss))
+
+
+def torch_fp32_reference(embedder: Embedder, threads: int | None = None) -> Embedder:
+    """The plain sentence-transformers torch fp32 model: ``embedder`` itself when it is that one,
+    else a ``MiniLMEmbedder`` of its own (loaded when first used)."""
+    return embedder if isinstance(embedder, MiniLMEmbedder) else MiniLMEmbedder(threads)
+
+
+def encode_rate(embedder: Embedder, index: Index, briefing_ids: set[str], batch_size: int,
+                limit: int = 300) -> tuple[int, float]:
+    """(chunks, chunks/s) of a plain ``encode`` of up to ``limit`` chunks of these briefings."""
+    chunks = sorted((c for c in index.snapshot.chunks.values() if c.briefing_id in briefing_ids),
+                    key=lambda c: (c.briefing_id, c.start))[:limit]
+    if not chunks:
+        return 0, float("nan")
+    t0 = time.perf_counter()
+    embedder.encode([c.embed_text for c in chunks], batch_size=batch_size)
+    return len(chunks), len(chunks) / (time.perf_counter() - t0)
+
+
+@dataclass(frozen=True)
+class RetrievalStats:
+    latency_ms: Percentiles  # whole searches
+    parts_ms: dict[str, float]  # p50 of the retriever's own timings: embed_query / dense / bm25
+    query_embed_ms: Percentiles  # time inside the embedder during each search: the query embedding alone
+
+
+def retrieval_latency(index: Index, embedder: Embedder, settings: Settings, questions: Sequence[str],
+                      rounds: int = 2) -> RetrievalStats:
+    from assistant.answer.retrieval import Retriever
+
+    timed = TimedEmbedder(embedder)
+    retriever = Retriever(index, timed, settings)
+    for q in questions[:2]:  # warm-up
+        retriever.search(q)
+    totals: list[float] = []
+    embeds: list[float] = []
+    parts: dict[str, list[float]] = {"embed_query": [], "dense": [], "bm25": []}
+    for _ in range(rounds):
+        for q in questions:
+            in_embedder = timed.seconds
+            t0 = time.perf_counter()
+            r = retriever.search(q)
+            totals.append((time.perf_counter() - t0) * 1000)
+            embeds.append((timed.seconds - in_embedder) * 1000)
+            for name, values in parts.items():
+                values.append(r.timings[name] * 1000)
+    return RetrievalStats(Percentiles.of(totals), {k: round(percentile(v, 50), 2) for k, v in parts.items()},
+                          Percentiles.of(embeds, digits=3))
+
+
+@dataclass(frozen=True)
+class AnswerStats:
+    latency_ms: Percentiles  # all questions (an abstention skips the evidence step: faster)
+    answered_ms: Percentiles  # the questions answered
+    answered: tuple[str, ...]  # questions answered (not abstained), in order
+    abstained: int
+
+
+def answer_latency(index: Index, embedder: Embedder, settings: Settings, questions: Sequence[str]) -> AnswerStats:
+    """Extractive answers with a fresh ``Assistant`` (its sentence-vector cache starts empty)."""
+    from assistant.answer.assistant import Assistant
+
+    assistant = Assistant(settings, embedder=embedder, index=index)
+    times, answered = {}, []
+    for q in questions:
+        t0 = time.perf_counter()
+        answer = assistant.ask(q, mode="extractive")
+        times[q] = (time.perf_counter() - t0) * 1000
+        if not answer.abstained:
+            answered.append(q)
+    return AnswerStats(Percentiles.of(list(times.values())), Percentiles.of([times[q] for q in answered]),
+                       tuple(answered), len(questions) - len(answered))
+
+
+def _child_env() -> dict[str, str]:
+    """The child imports this same package and uses the embedded store of the temporary index."""
+    env = dict(os.environ)
+    env["ASSISTANT_CHROMA_HOST"] = ""  # not a server (an empty value also overrides a .env file)
+    env["ASSISTANT_LLM"] = "extractive"
+    env["PYTHONUNBUFFERED"] = "1"
+    package_root = str(Path(assistant_package.__file__).resolve().parent.parent)  # the folder holding assistant/
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def cold_start(index_dir: Path, question: str, briefings: int, timeout_s: float = 600.0) -> ColdStart:
+    """Time ``python -m assistant --index DIR ask QUESTION --llm extractive --json`` end to end."""
+    cmd = [sys.executable, "-m", "assistant", "--index", str(index_dir), "ask", question,
+           "--llm", "extractive", "--json"]
+    stderr_lines: list[str] = []
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_child_env())
+    drain = threading.Thread(target=lambda: stderr_lines.extend(proc.stderr), daemon=True)
+    drain.start()
+    timer = threading.Timer(timeout_s, proc.kill)
+    timer.start()
+    out, answered_at, answer = "", None, None
+    result = ColdStart(briefings, question, None, None, None, None)
+    try:
+        for line in proc.stdout:
+            out += line
+            if answered_at is None and line.startswith("}"):
+                try:
+                    answer = json.loads(out)
+                    answered_at = time.perf_counter() - t0
+                except ValueError:
+                    pass
+        code = proc.wait()
+    finally:
+        timer.cancel()
+    exited_at = time.perf_counter() - t0
+    drain.join(timeout=5)
+    result.seconds_to_exit = round(exited_at, 2)
+    if code != 0 or answer is None:
+        tail = "".join(stderr_lines).strip().splitlines()[-1:] or [f"exit code {code}"]
+        result.error = tail[0][:300]
+        return result
+    total = answer.get("timings", {}).get("total_ms")
+    result.seconds_to_answer = round(answered_at, 2)
+    result.answer_total_ms = round(total, 1) if total is not None else None
+    result.abstained = bool(answer.get("abstained"))
+    return result
