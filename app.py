@@ -9,7 +9,7 @@ first, so the chat works straight away."""
 import sys
 
 from assistant import offline  # noqa: F401  - offline environment before anything else
-from assistant.cli import main
+from assistant.tools.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(["serve", *sys.argv[1:]]))
