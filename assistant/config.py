@@ -66,6 +66,7 @@ class RetrievalSettings(_Group):
 
 
 class AnswerSettings(_Group):
+    max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with a message.")
     evidence_sections: int = Field(1, ge=1, description="Sections evidence sentences are drawn from.")
     evidence_tokens: int = Field(260, ge=40, description="Token budget of the numbered evidence.")
     evidence_sentences: int = Field(4, ge=1, description="Evidence sentences given to the LLM.")

@@ -4,10 +4,11 @@ text -> Briefing/Section -> Chunk -> (index) -> ChunkHit/SectionHit -> EvidenceI
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assistant.errors import InputError
 from assistant.text.dates import date_to_int
 
 SectionKind = Literal["statement", "media_question"]
@@ -107,6 +108,20 @@ class Chunk(_Model):
         return f"{self.context}\n{self.text}" if self.context else self.text
 
 
+def _parse_date(value: Any, label: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise InputError(f"the {label!r} date must be text like 2021-11-10")
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        raise InputError(f"the {label!r} date {value!r} is not a date like 2021-11-10") from None
+
+
 class Filters(_Model):
     briefing_ids: tuple[str, ...] = ()
     date_from: dt.date | None = None
@@ -120,6 +135,28 @@ class Filters(_Model):
         if isinstance(v, str):
             return (v,)
         return tuple(v)
+
+    @classmethod
+    def parse(cls, value: "Filters | Mapping[str, Any] | None" = None, **fields: Any) -> "Filters | None":
+        """Filters from what a user or a client sent (``{"briefing_ids", "date_from", "date_to"}``,
+        dates as ``YYYY-MM-DD`` text or dates): the one place they are checked. ``None`` when
+        nothing is filtered; ``InputError`` with a readable message when a value is wrong."""
+        if isinstance(value, Filters):
+            return None if value.empty else value
+        raw = {**dict(value or {}), **fields}
+        unknown = set(raw) - set(cls.model_fields)
+        if unknown:
+            raise InputError(f"unknown filter {sorted(unknown)[0]!r} (briefing_ids, date_from, date_to)")
+        ids = raw.get("briefing_ids") or ()
+        if isinstance(ids, str):
+            ids = (ids,)
+        if not isinstance(ids, (list, tuple)) or not all(isinstance(i, str) for i in ids):
+            raise InputError("briefing_ids must be a list of briefing ids")
+        f = cls(briefing_ids=tuple(i.strip() for i in ids if i.strip()),
+                date_from=_parse_date(raw.get("date_from"), "from"), date_to=_parse_date(raw.get("date_to"), "to"))
+        if f.date_from and f.date_to and f.date_from > f.date_to:
+            raise InputError(f"the 'from' date {f.date_from} is after the 'to' date {f.date_to}")
+        return None if f.empty else f
 
     @property
     def empty(self) -> bool:

@@ -197,13 +197,15 @@ def test_ask_text_output_and_abstention(run, sample_copy):
 
 def test_ask_filters(run, sample_copy):
     assert run("ingest", "--quiet", str(sample_copy))[0] == 0
-    code, out, _ = run("ask", NICARAGUA_Q, "--llm", "extractive", "--json", "--briefing", "nope")
-    assert code == 0 and json.loads(out)["abstained"] is True
+    code, out, err = run("ask", NICARAGUA_Q, "--llm", "extractive", "--json", "--briefing", "nope")
+    assert code == 2 and out == "" and "no briefing 'nope' in the index" in err
     code, out, _ = run("ask", NICARAGUA_Q, "--llm", "extractive", "--json", "--date-from", "2021-11-01",
                        "--date-to", "2021-11-30", "--briefing", SAMPLE_ID)
     assert code == 0 and json.loads(out)["abstained"] is False
     code, _, err = run("ask", NICARAGUA_Q, "--llm", "extractive", "--date-from", "10/11/2021")
-    assert code == 2 and "bad date" in err
+    assert code == 2 and "'from' date '10/11/2021' is not a date like 2021-11-10" in err
+    code, _, err = run("ask", NICARAGUA_Q, "--llm", "extractive", "--date-from", "2021-12-01", "--date-to", "2021-11-01")
+    assert code == 2 and "'from' date 2021-12-01 is after the 'to' date 2021-11-01" in err
 
 
 def test_unknown_llm_choice_is_a_usage_error(run):

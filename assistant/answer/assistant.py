@@ -24,12 +24,6 @@ from assistant.store.index import Index
 from assistant.text import count_tokens
 
 
-def coerce_filters(filters: Filters | Mapping[str, Any] | None) -> Filters | None:
-    if filters is None or isinstance(filters, Filters):
-        return filters
-    return Filters.model_validate(dict(filters))
-
-
 class Assistant:
     """``Assistant.from_settings().ask("Who convened the Paris conference on Libya?")``."""
 
@@ -62,6 +56,16 @@ class Assistant:
             raise InputError(f"answer mode {name!r} is not available here (available: {', '.join(self.modes)})")
         return self.modes[name]
 
+    def _filters(self, filters: Filters | Mapping[str, Any] | None) -> Filters | None:
+        """Checked filters: dates in order, and only briefing ids the index knows."""
+        f = Filters.parse(filters)
+        if f is not None:
+            known = {e.briefing_id for e in self.index.briefings()}
+            unknown = [i for i in f.briefing_ids if i not in known]
+            if unknown:
+                raise InputError(f"no briefing {unknown[0]!r} in the index (see `briefing-assistant list`)")
+        return f
+
     def available_modes(self) -> list[str]:
         return list(self.modes)
 
@@ -78,7 +82,7 @@ class Assistant:
             answer_mode.chat_model().invoke("Say OK.", max_tokens=2)
 
     def retrieve(self, question: str, k: int = 5, filters: Filters | Mapping | None = None) -> list[SectionHit]:
-        return self.retriever.search(question, coerce_filters(filters), k=k).sections
+        return self.retriever.search(question, self._filters(filters), k=k).sections
 
     # ------------------------------------------------------------------ answering
     def ask(self, question: str, history: Sequence | None = None, filters: Filters | Mapping | None = None,
@@ -97,9 +101,14 @@ class Assistant:
         t0 = time.perf_counter()
         answer_mode = self.mode(mode)
         mode = answer_mode.name
+        if question is not None and not isinstance(question, str):
+            raise InputError("the question must be text")
         question = (question or "").strip()
         if not question:
             raise InputError("empty question")
+        limit = self.settings.answer.max_question_chars
+        if len(question) > limit:
+            raise InputError(f"the question is {len(question):,} characters long; the limit is {limit:,}")
         standalone = resolve(question, history)
         timings: dict[str, float] = {}
 
@@ -107,7 +116,7 @@ class Assistant:
             timings["total_ms"] = (time.perf_counter() - t0) * 1000
             return answer.model_copy(update={"timings": timings})
 
-        retrieval = self.retriever.search(standalone, coerce_filters(filters))
+        retrieval = self.retriever.search(standalone, self._filters(filters))
         timings["retrieval_ms"] = retrieval.timings["retrieval"] * 1000
         decision = decide(standalone, retrieval.sections, self.index, self.settings)
         evidence: list[EvidenceItem] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -121,15 +120,9 @@ def cmd_remove(args) -> int:
 
 
 def _filters(args):
-    from assistant.errors import InputError
     from assistant.models import Filters
 
-    try:
-        return Filters(briefing_ids=args.briefing or (),
-                       date_from=dt.date.fromisoformat(args.date_from) if args.date_from else None,
-                       date_to=dt.date.fromisoformat(args.date_to) if args.date_to else None)
-    except ValueError as err:
-        raise InputError(f"bad date: {err}") from None
+    return Filters.parse(briefing_ids=args.briefing or (), date_from=args.date_from, date_to=args.date_to)
 
 
 def _print_answer(answer) -> None:
