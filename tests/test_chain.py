@@ -17,6 +17,7 @@ from assistant.answer.assistant import Assistant
 from assistant.answer.extractive import extractive_answer
 from assistant.answer.prompts import Prompts
 from assistant.answer.citations import split_claims
+from assistant.errors import InputError
 from assistant.models import Answer, Filters
 
 from .fakes import EvidenceEchoChat
@@ -276,10 +277,28 @@ def test_a_self_contained_question_is_answered_regardless_of_history(fake_assist
 # --------------------------------------------------------------------------- filters
 
 
-def test_filter_on_an_unknown_briefing_abstains(fake_assistant):
-    a = fake_assistant.ask(NICARAGUA_Q, filters={"briefing_ids": ["no-such-briefing"]})
-    assert a.abstained and a.citations == () and a.closest == ()
-    assert "nothing in the index matches the question" in a.text
+def test_filter_on_an_unknown_briefing_is_refused_with_a_message(fake_assistant):
+    with pytest.raises(InputError, match="no briefing 'no-such-briefing' in the index"):
+        fake_assistant.ask(NICARAGUA_Q, filters={"briefing_ids": ["no-such-briefing"]})
+
+
+@pytest.mark.parametrize("filters, message", [
+    ({"date_from": "2021-12-01", "date_to": "2021-11-01"}, "is after the 'to' date"),
+    ({"date_from": "10/11/2021"}, "is not a date like 2021-11-10"),
+    ({"date_to": 20211110}, "must be text like 2021-11-10"),
+    ({"briefing_ids": 7}, "must be a list of briefing ids"),
+    ({"when": "2021"}, "unknown filter 'when'"),
+])
+def test_bad_filters_are_refused_with_a_message(fake_assistant, filters, message):
+    with pytest.raises(InputError, match=message):
+        fake_assistant.ask(NICARAGUA_Q, filters=filters)
+
+
+def test_oversized_or_non_text_questions_are_refused(fake_assistant):
+    with pytest.raises(InputError, match="the limit is 2,000"):
+        fake_assistant.ask("Why? " * 1000)
+    with pytest.raises(InputError, match="must be text"):
+        fake_assistant.ask(42)
 
 
 @pytest.mark.parametrize("filters", [
@@ -307,7 +326,9 @@ def test_matching_filters_still_answer(fake_assistant, filters):
 def test_retrieve_honours_filters(fake_assistant):
     assert fake_assistant.retrieve(NICARAGUA_Q, k=3)[0].ref.section_index == 4
     assert len(fake_assistant.retrieve(NICARAGUA_Q, k=3)) == 3
-    assert fake_assistant.retrieve(NICARAGUA_Q, filters={"briefing_ids": ["x"]}) == []
+    assert fake_assistant.retrieve(NICARAGUA_Q, filters={"date_from": "2021-11-11"}) == []
+    with pytest.raises(InputError, match="no briefing 'x'"):
+        fake_assistant.retrieve(NICARAGUA_Q, filters={"briefing_ids": ["x"]})
 
 
 # --------------------------------------------------------------------------- API
@@ -324,7 +345,7 @@ def test_runnable_invoke_and_batch(fake_assistant):
     results = runnable.batch([{"question": NICARAGUA_Q}, {"question": VIETNAM_Q},
                               {"question": "Is it possible to talk about a time frame?",
                                "history": [(KAZAKHSTAN_Q, "x")]},
-                              {"question": NICARAGUA_Q, "filters": {"briefing_ids": ["x"]}}])
+                              {"question": NICARAGUA_Q, "filters": {"date_to": "2021-11-09"}}])
     assert [type(r) for r in results] == [Answer] * 4
     assert [r.abstained for r in results] == [False, True, False, True]
     assert "Kazakhstan" in results[2].standalone_question
