@@ -44,6 +44,15 @@ class StoreSettings(_Group):
                                                       "embedded store.")
     chroma_port: int = Field(8000, description="Port of the Chroma server.")
     collection: str = Field("briefing_chunks", min_length=3, description="Chroma collection name.")
+    refresh_interval_s: float = Field(1.0, ge=0, description="Readers check at most this often (one stat call) "
+                                                             "whether another process committed a change to the "
+                                                             "index, and then reload it.")
+    doc_cache_briefings: int = Field(32, ge=0, description="Parsed briefings (text and sections) kept in memory, "
+                                                           "least recently used first out; the others are read "
+                                                           "from docs.sqlite3 when a question needs them.")
+    chunk_cache_size: int = Field(4096, ge=0, description="Chunks kept in memory, least recently used first out.")
+    bm25_merge_factor: int = Field(8, ge=2, description="BM25 segments (one per ingested file) of a similar size "
+                                                        "are merged into one when this many have accumulated.")
 
 
 class IngestSettings(_Group):
@@ -67,6 +76,9 @@ class RetrievalSettings(_Group):
 
 class AnswerSettings(_Group):
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with a message.")
+    timeline_entries: int = Field(12, ge=1, description="Most briefings listed in an answer across briefings.")
+    timeline_pool: int = Field(5, ge=1, description="Questions across briefings fetch this many times "
+                                                   "`candidates` chunks, so that many briefings are seen.")
     evidence_sections: int = Field(1, ge=1, description="Sections evidence sentences are drawn from.")
     evidence_tokens: int = Field(260, ge=40, description="Token budget of the numbered evidence.")
     evidence_sentences: int = Field(4, ge=1, description="Evidence sentences given to the LLM.")
@@ -108,6 +120,12 @@ class WebSettings(_Group):
     port: int = Field(7860, description="Port of the web chat.")
     auth: str | None = Field(None, description="`user:password` to require a login in the web chat.")
     max_upload_files: int = Field(20, description="Files one upload may hold.")
+    session_answers: int = Field(1, ge=1, description="Answers one browser session (or API client) may have in "
+                                                      "progress at once; a further question gets a message.")
+    max_login_failures: int = Field(5, ge=1, description="Failed logins from one client address before its "
+                                                         "further attempts are refused for a while.")
+    login_lockout_s: float = Field(300.0, gt=0, description="How long, in seconds, logins from a client address "
+                                                            "are refused after too many failures.")
 
     @field_validator("auth")
     @classmethod

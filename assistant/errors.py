@@ -39,6 +39,12 @@ class IndexUnavailable(AssistantError, RuntimeError):
     exit_code = 2
 
 
+class IndexDamaged(IndexUnavailable):
+    """The index folder is inconsistent or damaged (a file missing, truncated or unreadable, the
+    stores disagreeing, vectors made by another embedder); the message names the folder and the
+    problem and ends with "run: briefing-assistant check --repair"."""
+
+
 class EmptyIndex(AssistantError):
     """The index holds no briefing yet (the message says how to add some)."""
 

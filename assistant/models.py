@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from assistant.errors import InputError
 from assistant.text.dates import date_to_int
 
-SectionKind = Literal["statement", "media_question"]
+# "contents": the table of contents of a page whose body is missing or cut short (each item a sentence)
+SectionKind = Literal["statement", "media_question", "contents"]
 
 
 class _Model(BaseModel):
@@ -68,6 +69,8 @@ class Briefing(_Model):
     text: str  # normalised source text: every span refers to it
     sections: tuple[Section, ...]
     synthetic: bool = False
+    # what the parser noticed but could not fix ("body cut short after '<title>'")
+    warnings: tuple[str, ...] = ()
 
     @property
     def date_int(self) -> int:
@@ -88,6 +91,8 @@ class Briefing(_Model):
             if s.kind == "media_question":
                 item["question"] = s.question
             out["sections"].append(item)
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
         return out
 
 
@@ -241,11 +246,28 @@ class Citation(_Model):
                 "end": self.end}
 
 
+class TimelineEntry(_Model):
+    """One briefing's word on a topic, in a cross-briefing answer: what it said (``text``, phrased
+    only from that briefing's evidence) and the passage cited."""
+
+    citation: Citation
+    text: str
+
+    def to_json(self) -> dict:
+        c = self.citation
+        return {"briefing_date": c.ref.briefing_date, "section_title": c.ref.section_title, "text": self.text,
+                "quote": c.quote, "start": c.start, "end": c.end, "number": c.number,
+                "briefing_id": c.ref.briefing_id}
+
+
 class Answer(_Model):
     question: str
     standalone_question: str
     text: str
     citations: tuple[Citation, ...] = ()
+    lead: str | None = None  # the phrase that answers, copied from the first cited passage
+    scope: str | None = None  # the briefings searched, when the question named them ("the briefing of 6 July 2022")
+    timeline: tuple[TimelineEntry, ...] = ()  # questions across briefings: one entry per briefing, by date
     abstained: bool = False
     mode: str = "extractive"
     closest: tuple[SectionRef, ...] = ()  # the nearest sections, listed on abstention
@@ -262,5 +284,8 @@ class Answer(_Model):
             "notice": self.notice,
             "citations": [c.to_json() for c in self.citations],
             "closest_sections": [c.to_json() for c in self.closest],
+            "lead": self.lead,
+            "scope": self.scope,
+            "timeline": [e.to_json() for e in self.timeline],
             "timings": self.timings,
         }

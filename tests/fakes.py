@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from typing import Any, Iterator, Sequence
 
@@ -41,10 +42,12 @@ class HashEmbedder:
 
 
 class EvidenceEchoChat(BaseChatModel):
-    """A chat model that answers with the evidence line sharing most words with the question,
-    followed by its marker; or with ``reply`` verbatim when given. Streams word by word."""
+    """A chat model that answers as the answer prompt asks — JSON naming the evidence line that
+    shares most words with the question, and that line as the answer phrase — or with ``reply``
+    verbatim when given."""
 
     reply: str | None = None
+    lead: str | None = None  # answer with this phrase, citing the first evidence line that holds it
     fail: bool = False
 
     @property
@@ -57,6 +60,9 @@ class EvidenceEchoChat(BaseChatModel):
         if self.reply is not None:
             return self.reply
         prompt = messages[-1].content
+        if self.lead is not None:
+            n = next(n for n, text in re.findall(r"^\[(\d+)\] (.+)$", prompt, flags=re.M) if self.lead in text)
+            return json.dumps({"evidence": [int(n)], "answer": self.lead})
         question = prompt.rsplit("Question:", 1)[-1]
         q = set(terms(question))
         best, best_score = None, -1
@@ -65,8 +71,8 @@ class EvidenceEchoChat(BaseChatModel):
             if score > best_score:
                 best, best_score = (n, text), score
         if best is None:
-            return "NOT IN EVIDENCE"
-        return f"{best[1].rstrip('.')} [{best[0]}]."
+            return json.dumps({"evidence": [], "answer": ""})
+        return json.dumps({"evidence": [int(best[0])], "answer": best[1]})
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs: Any) -> ChatResult:
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self._answer(messages)))])

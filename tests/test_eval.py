@@ -29,7 +29,7 @@ VENEZUELA = {"id": "v1", "question": "What did the spokeswoman say about the ele
 
 RETRIEVAL_KEYS = {"recall@1", "recall@3", "recall@5", "mrr"}
 ANSWER_KEYS = {"keyword_accuracy", "citation_precision", "citation_coverage", "abstention_recall",
-               "false_abstention_rate"}
+               "false_abstention_rate", "inconsistent_sentences"}
 LATENCY_KEYS = {"retrieval_p50", "answer_p50", "answer_p95", "ttft_p50"}
 
 
@@ -160,7 +160,7 @@ def check_metrics_consistent(result: dict) -> None:
 def test_evaluate_result_shape_and_metrics(fake_assistant, small_qa):
     result = evaluate(fake_assistant, load_qa(small_qa), mode="extractive", show_progress=False)
     assert {"n_questions", "retrieval", "answers", "latency_ms", "per_question"} <= set(result)
-    assert set(result) - {"n_questions", "retrieval", "answers", "latency_ms", "per_question"} <= {"mode", "k"}
+    assert set(result) - {"n_questions", "retrieval", "answers", "latency_ms", "per_question"} <= {"mode", "k", "timeline", "by_category"}
     assert set(result["retrieval"]) == RETRIEVAL_KEYS
     assert set(result["answers"]) == ANSWER_KEYS
     assert set(result["latency_ms"]) == LATENCY_KEYS
@@ -293,3 +293,28 @@ def test_eval_command_on_an_empty_index(tmp_path, capsys, cli_settings, settings
     monkeypatch.setattr(Assistant, "from_settings", classmethod(lambda cls, s=None, **kw: empty))
     assert cli.main(["eval", "--qa", str(small_qa)]) == 1
     assert "is empty" in capsys.readouterr().err
+
+
+def test_categories_history_and_timeline_metrics(fake_assistant, tmp_path):
+    """Per-category metrics, follow-ups asked with their history, and questions across briefings
+    scored on the briefings they list."""
+    qa = tmp_path / "qa.jsonl"
+    rows = [
+        {"id": "c1", "question": "Which party won most seats in Nicaragua's parliamentary election?",
+         "answerable": True, "briefing_date": "2021-11-10", "sections": ["Nicaragua election results"],
+         "answer_keywords": [["Sandinista"]], "category": "who"},
+        {"id": "c2", "question": "And what about Kazakhstan?", "answerable": True, "briefing_date": "2021-11-10",
+         "sections": ["Mutual recognition of vaccination passports by Russia and Kazakhstan"],
+         "answer_keywords": [["Kazakhstan"]], "category": "follow_up",
+         "history": ["Did Russia and Belarus agree to recognise each other's vaccination certificates?"]},
+        {"id": "c3", "question": "Which briefings mentioned Nicaragua?", "answerable": True,
+         "briefing_date": "2021-11-10", "sections": ["Nicaragua election results"], "answer_keywords": [["Nicaragua"]],
+         "category": "which_briefings", "expected_dates": ["2021-11-10"]},
+    ]
+    qa.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    result = evaluate(fake_assistant, load_qa(qa), mode="extractive", show_progress=False)
+    assert set(result["by_category"]) == {"who", "follow_up", "which_briefings"}
+    assert result["by_category"]["who"]["keyword_accuracy"] == 1.0
+    follow_up = next(q for q in result["per_question"] if q["id"] == "c2")
+    assert "Kazakhstan" in follow_up["answer"] and not follow_up["abstained"]
+    assert result["timeline"] == {"n": 1, "dates_listed": 1.0, "in_date_order": 1.0, "all_cited_to_gold": 1.0}

@@ -124,7 +124,7 @@ def test_interrupted_ingest_leaves_previous_index_usable(settings, sample_copy, 
         return real_upsert(self, *args, **kwargs)
 
     monkeypatch.setattr(Collection, "upsert", dying_upsert)
-    monkeypatch.setattr("assistant.store.index._batches", lambda items, n: (items[i:i + 8] for i in range(0, len(items), 8)))
+    monkeypatch.setattr("assistant.store.vectors._batches", lambda items, n: (items[i:i + 8] for i in range(0, len(items), 8)))
     interrupted = Index(settings, HashEmbedder())
     with pytest.raises(Interrupt):
         ingest(interrupted, settings, sample_copy)
@@ -164,7 +164,7 @@ def test_crash_after_commit_is_recovered(index, settings, sample_copy, monkeypat
     def crash(self, briefing_id):
         raise Interrupt()
 
-    monkeypatch.setattr(Index, "_delete_orphans", crash)
+    monkeypatch.setattr("assistant.store.writer.Writer.clean_up", crash)
     with pytest.raises(Interrupt):
         ingest(index, settings, sample_copy)
     monkeypatch.undo()
@@ -201,7 +201,7 @@ def test_reopened_index_loads_persisted_bm25(sample_index, settings, monkeypatch
     def no_rebuild(*args):
         raise AssertionError("BM25 rebuilt although it was persisted")
 
-    monkeypatch.setattr(Index, "_build_bm25", no_rebuild)
+    monkeypatch.setattr("assistant.store.bm25.build_segment", no_rebuild)
     reopened = Index(settings, HashEmbedder())
     assert reopened.snapshot.chunks == sample_index.snapshot.chunks
     [(cid, score)] = reopened.bm25_search(terms("Intersputnik spacecraft"), 1)

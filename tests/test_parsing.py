@@ -123,10 +123,16 @@ def test_without_toc_and_markers(sample_text):
 def test_cut_short(sample_text):
     b = parse(sample_text[:40000])
     statements, media = toc_titles(sample_text)
-    assert [s.title for s in b.sections[:14]] == [s.title for s in parse(sample_text).sections[:14]]
-    found = [s.title for s in b.sections[14:]]
+    # the table of contents is kept as a section of its own, and the briefing says where it stops
+    contents, body = b.sections[0], b.sections[1:]
+    assert contents.kind == "contents" and contents.title == "Table of contents"
+    assert [b.text[a:e] for a, e in contents.sentences] == statements + ["Answers to media questions:"] + media
+    assert [s.title for s in body[:14]] == [s.title for s in parse(sample_text).sections[:14]]
+    found = [s.title for s in body[14:]]
     assert found == [t for t in media[: len(found)]]  # titles stay aligned, trailing ones unused
     assert 3 <= len(found) < 16
+    assert b.warnings == (f"body cut short after '{found[-1]}'",)
+    assert not parse(sample_text).warnings
 
 
 def test_toc_missing_a_title(sample_text):

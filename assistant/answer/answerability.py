@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.answer.answer_types import COUNT, expected_answer
+from assistant.answer.entities import EntityTagger
 from assistant.config import Settings
 from assistant.store.index import Index
 from assistant.models import EvidenceItem, SectionHit
@@ -154,6 +155,12 @@ def gives_count(text: str, noun: str, entities: list[str] = ()) -> bool:
     return False
 
 
+def _mentions(text: str, noun: str) -> bool:
+    """Whether the counted noun occurs at all; when it does not (the section says "militants" for
+    "fighters"), the count is checked on the evidence sentences instead (see answer_type_failure)."""
+    return stem(noun)[:5] in text.lower()
+
+
 def check_section(index: Index, hit: SectionHit, kt: KeyTerms, question: str = "") -> SectionCheck:
     briefing = index.briefing(hit.ref.briefing_id)
     section = briefing.sections[hit.ref.section_index]
@@ -171,7 +178,7 @@ def check_section(index: Index, hit: SectionHit, kt: KeyTerms, question: str = "
     return SectionCheck(hit, [kt.surface.get(m, m) for m in missing], got / total if total else 0.0,
                         content_found=sum(1 for t in kt.content if term_matches(t, vocab)),
                         content_total=len(kt.content),
-                        count_ok=noun is None or gives_count(text, noun, counted))
+                        count_ok=noun is None or gives_count(text, noun, counted) or not _mentions(text, noun))
 
 
 def decide(question: str, sections: list[SectionHit], index: Index, settings: Settings) -> Decision:
@@ -190,14 +197,16 @@ def decide(question: str, sections: list[SectionHit], index: Index, settings: Se
     return Decision(False, checks[0].failure(settings) or "no supporting passage", sections, checks)
 
 
-def answer_type_failure(question: str, evidence: list[EvidenceItem], top: int = 3) -> str | None:
-    """A question asking who or when is refused when none of the best evidence sentences names
-    a person or gives a date (beyond those in the question itself)."""
+def answer_type_failure(question: str, evidence: list[EvidenceItem], tagger: EntityTagger,
+                        top: int = 3) -> str | None:
+    """A question asking who, when or how many is refused when none of the best evidence
+    sentences names a person or body, gives a date, or gives a number (beyond those in the
+    question itself)."""
     wanted = expected_answer(question)
     if wanted is None or not wanted.strict or not evidence:
         return None
     best = sorted(evidence, key=lambda e: e.score, reverse=True)[:top]
-    if any(wanted.present(e.body, question) for e in best):
+    if any(wanted.answers(e.body, question, tagger) for e in best):
         return None
-    what = {"person": "who", "date": "when"}[wanted.name]
+    what = {"person": "who", "date": "when", "number": "how many"}[wanted.name]
     return f"the closest passages do not say {what}"

@@ -5,20 +5,24 @@ question (+history) -> standalone question -> hybrid retrieval -> answer-or-abst
 
 from __future__ import annotations
 
+import json
 import time
-from typing import Any, Generator, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from assistant.answer.answerability import Decision, answer_type_failure, decide
-from assistant.answer.citations import Attributor
 from assistant.answer.conversation import resolve
+from assistant.answer.entities import EntityTagger
 from assistant.answer.evidence import EvidenceBuilder, VectorCache
-from assistant.answer.extractive import extractive_answer
+from assistant.answer.compose import Composed, compose, grounded_lead
+from assistant.answer.extractive import select_sentences
 from assistant.answer.modes import MODES, AnswerMode, mode_class
-from assistant.answer.prompts import Prompts
+from assistant.answer.prompts import ANSWER_SCHEMA, Prompts
 from assistant.answer.retrieval import Retriever
+from assistant.answer.scope import Scope, SearchPlan, parse_scope, plan_search, resolve_relative
+from assistant.answer.timeline import Timeline, timeline_text
 from assistant.config import Settings, get_settings
 from assistant.errors import InputError
-from assistant.models import Answer, EvidenceItem, Filters, SectionHit
+from assistant.models import Answer, EvidenceItem, Filters, SectionHit, TimelineEntry
 from assistant.store.embedding import Embedder, MiniLMEmbedder
 from assistant.store.index import Index
 from assistant.text import count_tokens
@@ -37,8 +41,9 @@ class Assistant:
         self.retriever = Retriever(self.index, self.embedder, settings)
         self.vectors = VectorCache(self.embedder)
         self.evidence = EvidenceBuilder(self.index, self.vectors, settings)
-        self.attributor = Attributor(self.vectors)
         self.prompts = Prompts(settings.prompts_dir)
+        self.entities = EntityTagger()
+        self.timeline_finder = Timeline(self.index, self.retriever, self.evidence, settings)
         injected = dict(chat_models or {})
         self.modes: dict[str, AnswerMode] = {name: cls(settings, injected.get(name)) for name, cls in MODES.items()
                                              if name in injected or cls.available(settings)}
@@ -81,8 +86,17 @@ class Assistant:
         if answer_mode.uses_llm:
             answer_mode.chat_model().invoke("Say OK.", max_tokens=2)
 
-    def retrieve(self, question: str, k: int = 5, filters: Filters | Mapping | None = None) -> list[SectionHit]:
-        return self.retriever.search(question, self._filters(filters), k=k).sections
+    def retrieve(self, question: str, k: int = 5, filters: Filters | Mapping | None = None,
+                 history: Sequence | None = None) -> list[SectionHit]:
+        """The top ``k`` sections for a question, searched as ``ask`` searches them (follow-ups
+        resolved, dates in the question as scope)."""
+        standalone = resolve(question, history)
+        dates = [e.date for e in self.index.briefings() if e.date]
+        scope = resolve_relative(parse_scope(standalone), dates)
+        plan = plan_search(scope, self._filters(filters), dates)
+        if plan.missing:
+            return []
+        return self.retriever.search(scope.topic(standalone) or standalone, plan.attempts[0], k=k).sections
 
     # ------------------------------------------------------------------ answering
     def ask(self, question: str, history: Sequence | None = None, filters: Filters | Mapping | None = None,
@@ -116,78 +130,126 @@ class Assistant:
             timings["total_ms"] = (time.perf_counter() - t0) * 1000
             return answer.model_copy(update={"timings": timings})
 
-        retrieval = self.retriever.search(standalone, self._filters(filters))
-        timings["retrieval_ms"] = retrieval.timings["retrieval"] * 1000
-        decision = decide(standalone, retrieval.sections, self.index, self.settings)
-        evidence: list[EvidenceItem] = []
-        if decision.answerable:
-            t1 = time.perf_counter()
-            evidence = self.evidence.build(standalone, retrieval.query_vec, decision.sections)
-            timings["evidence_ms"] = (time.perf_counter() - t1) * 1000
-            missing = answer_type_failure(standalone, evidence)
-            if missing:
-                decision = Decision(False, missing, decision.sections, decision.checks)
+        user_filters = self._filters(filters)
+        dates = [e.date for e in self.index.briefings() if e.date]
+        scope = resolve_relative(parse_scope(standalone), dates)
+        topic = scope.topic(standalone) or standalone
+        base = dict(question=question, standalone_question=standalone, mode=mode)
+        if scope.intent != "fact":
+            answer = done(self._across(scope, topic, user_filters, dates, base))
+            yield answer.text
+            yield answer
+            return
+        plan = plan_search(scope, user_filters, dates)
+        if plan.missing:
+            answer = done(Answer(text=plan.missing, abstained=True, **base))
+            yield answer.text
+            yield answer
+            return
+        base["scope"] = plan.scope
+        decision, evidence = self._support(topic, plan, timings)
         if not decision.answerable:
-            answer = done(self._abstain(question, standalone, decision, mode))
+            answer = done(self._abstain(decision, base))
             yield answer.text
             yield answer
             return
         timings["evidence_tokens"] = float(sum(count_tokens(e.text) for e in evidence))
-        base = dict(question=question, standalone_question=standalone, mode=mode)
         if not answer_mode.uses_llm:
-            text, citations = extractive_answer(evidence, standalone)
-            yield text
-            yield done(Answer(text=text, citations=tuple(citations), **base))
+            composed = compose(select_sentences(evidence, topic), topic, self.entities)
+            yield composed.text
+            yield done(Answer(text=composed.text, citations=tuple(composed.citations), lead=composed.lead, **base))
             return
-        raw, problem = yield from self._generate(answer_mode, standalone, evidence, timings, t0)
-        attribution = None
+        raw, problem = self._generate(answer_mode, standalone, evidence, timings)
+        composed = None
         if problem is None:
-            t3 = time.perf_counter()
-            attribution = self.attributor.attribute(raw, evidence, standalone)
-            timings["attribution_ms"] = (time.perf_counter() - t3) * 1000
-            if not attribution.citations:
-                problem = "gave an answer that the briefings do not support"
-        if problem is not None:
-            text, citations = extractive_answer(evidence, standalone)
-            notice = self.prompts.fallback.format(mode=mode, problem=problem)
-            yield done(Answer(text=text, citations=tuple(citations), notice=notice,
-                              **{**base, "mode": f"{mode}→extractive"}))
-            return
+            composed, problem = self._grounded(raw, evidence, topic)
         notice = None
-        if attribution.dropped:
-            n = len(attribution.dropped)
-            notice = f"{n} sentence{'s' if n > 1 else ''} of the model's answer had no support in the briefings and " \
-                     f"{'were' if n > 1 else 'was'} removed."
-        yield done(Answer(text=attribution.text, citations=tuple(attribution.citations), notice=notice, **base))
+        if problem is not None:
+            composed = compose(select_sentences(evidence, topic), topic, self.entities)
+            notice = self.prompts.fallback.format(mode=mode, problem=problem)
+            base["mode"] = f"{mode}→extractive"
+        timings["ttft_ms"] = (time.perf_counter() - t0) * 1000  # only verified text is ever shown
+        yield composed.text
+        yield done(Answer(text=composed.text, citations=tuple(composed.citations), lead=composed.lead, notice=notice,
+                          **base))
 
-    def _generate(self, mode: AnswerMode, question: str, evidence: list[EvidenceItem], timings: dict[str, float],
-                  t0: float) -> Generator[str, None, tuple[str, str | None]]:
-        """Stream the LLM's answer (yielding deltas); returns the raw text, or the problem that
-        stopped it (backend failure, timeout)."""
-        raw, problem = "", None
+    def _generate(self, mode: AnswerMode, question: str, evidence: list[EvidenceItem],
+                  timings: dict[str, float]) -> tuple[str, str | None]:
+        """The model's choice of evidence and answer phrase (constrained JSON); returns the raw
+        reply, or the problem that stopped it (backend failure, timeout)."""
         t2 = time.perf_counter()
-        deadline = t2 + self.settings.generation.llm_timeout_s
+        raw, problem = "", None
         try:
-            for chunk in mode.chat_model().stream(self.prompts.answer_messages(question, evidence)):
-                delta = chunk.content if isinstance(chunk.content, str) else ""
-                if delta:
-                    if not raw:
-                        timings["ttft_ms"] = (time.perf_counter() - t0) * 1000
-                    raw += delta
-                    yield delta
-                if time.perf_counter() > deadline:
-                    problem = f"did not finish within {self.settings.generation.llm_timeout_s:g} s"
-                    break
+            model = mode.chat_model().bind(response_format={
+                "type": "json_schema", "json_schema": {"name": "answer", "schema": ANSWER_SCHEMA}})
+            reply = model.invoke(self.prompts.answer_messages(question, evidence))
+            raw = reply.content if isinstance(reply.content, str) else ""
         except Exception as err:  # noqa: BLE001 - any backend failure falls back to extractive
             problem = f"failed ({type(err).__name__}: {str(err)[:160]})"
         timings["generation_ms"] = (time.perf_counter() - t2) * 1000
+        if problem is None and timings["generation_ms"] > self.settings.generation.llm_timeout_s * 1000:
+            problem = f"did not finish within {self.settings.generation.llm_timeout_s:g} s"
         return raw, problem
 
-    def _abstain(self, question: str, standalone: str, decision: Decision, mode: str) -> Answer:
+    def _grounded(self, raw: str, evidence: list[EvidenceItem], question: str) -> tuple[Composed | None, str | None]:
+        """The model's reply as a span-grounded answer, or why it cannot be one."""
+        try:
+            reply = json.loads(raw)
+            numbers = [int(n) for n in reply.get("evidence", [])]
+            lead = str(reply.get("answer", ""))
+        except (ValueError, TypeError, AttributeError):
+            return None, "gave no readable answer"
+        by_number = {e.number: e for e in evidence}
+        chosen = [by_number[n] for n in dict.fromkeys(numbers) if n in by_number]
+        if not chosen:
+            return None, "chose no passage that answers the question"
+        grounded = grounded_lead(lead, chosen, question, self.entities)
+        return compose(chosen, question, self.entities, lead=grounded), None
+
+    def _support(self, topic: str, plan: SearchPlan,
+                 timings: dict[str, float]) -> tuple[Decision, list[EvidenceItem]]:
+        """Retrieval, the answer-or-abstain decision and the evidence, trying the plan's filters in
+        order until one gives an answerable section."""
+        decision, evidence = None, []
+        for filters in plan.attempts:
+            retrieval = self.retriever.search(topic, filters)
+            timings["retrieval_ms"] = timings.get("retrieval_ms", 0.0) + retrieval.timings["retrieval"] * 1000
+            decision = decide(topic, retrieval.sections, self.index, self.settings)
+            evidence = []
+            if decision.answerable:
+                t1 = time.perf_counter()
+                evidence = self.evidence.build(topic, retrieval.query_vec, decision.sections)
+                timings["evidence_ms"] = (time.perf_counter() - t1) * 1000
+                missing = answer_type_failure(topic, evidence, self.entities)
+                if missing:
+                    decision = Decision(False, missing, decision.sections, decision.checks)
+            if decision.answerable:
+                break
+        return decision, evidence
+
+    def _abstain(self, decision: Decision, base: dict) -> Answer:
         closest = tuple(h.ref for h in decision.sections[:3])
         text = self.prompts.abstain.format(reason=decision.reason)
-        return Answer(question=question, standalone_question=standalone, text=text, abstained=True,
-                      mode=mode, closest=closest)
+        return Answer(text=text, abstained=True, closest=closest, **base)
+
+    def _across(self, scope: Scope, topic: str, user_filters: Filters | None, dates: list[str], base: dict) -> Answer:
+        """A question across briefings: the briefings that address the topic, by date."""
+        plan = plan_search(scope, user_filters, dates)
+        if plan.missing:
+            return Answer(text=plan.missing, abstained=True, **base)
+        found = self.timeline_finder.find(topic, plan.attempts[0])
+        if not found.entries:
+            text = self.prompts.abstain.format(reason=f"no briefing addresses it ({found.considered} checked)")
+            return Answer(text=text, abstained=True, scope=plan.scope, **base)
+        entries = found.entries
+        return Answer(text=timeline_text(scope.intent, entries), citations=tuple(e.citation for e in entries),
+                      timeline=tuple(entries), scope=plan.scope, **base)
+
+    def timeline(self, query: str, date_from: str | None = None, date_to: str | None = None,
+                 limit: int | None = None) -> list[TimelineEntry]:
+        """The briefings that address ``query``, by date, each with its cited passage."""
+        filters = self._filters({"date_from": date_from, "date_to": date_to})
+        return self.timeline_finder.find(query, filters, limit).entries
 
     # ------------------------------------------------------------------ LangChain
     def as_runnable(self):

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answer.answer_types import expected_answer
 from assistant.config import Settings
 from assistant.store.embedding import Embedder
 from assistant.store.index import Index
@@ -123,7 +122,6 @@ class EvidenceBuilder:
         vecs = self.cache.encode([f"{c.hit.ref.section_title}: {c.text}" for c in cands])
         dense = vecs @ query_vec
         q_terms = list(dict.fromkeys(terms(question)))
-        answer_type = expected_answer(question)
         vocabs = [set(terms(c.text)) for c in cands]
         n = len(cands)
         weight = {t: math.log(1 + n / (1 + sum(_present(t, v) for v in vocabs))) for t in q_terms}
@@ -137,10 +135,9 @@ class EvidenceBuilder:
             lex = weighted_overlap(q_terms, vocab, weight) + FOCUS_WEIGHT * weighted_overlap(focus[id(c.hit)], vocab, weight)
             prior = 0.06 * (len(sections) - c.section_rank) / max(len(sections), 1)
             short = 0.05 if len(words(c.text)) < 6 else 0.0  # fragments
-            typed = TYPE_BONUS if answer_type and answer_type.hint.search(c.text) else 0.0
             asked = QUESTION_PENALTY if c.in_question else 0.0
             lead = LEAD_BONUS if c.answer_lead else 0.0
-            scored.append((float(d) + 0.5 * lex + prior + typed + lead - short - asked, c))
+            scored.append((float(d) + 0.5 * lex + prior + lead - short - asked, c))
         scored.sort(key=lambda x: x[0], reverse=True)
         by_key = {(c.hit.ref.briefing_id, c.hit.ref.section_index, c.position): (sc, c) for sc, c in scored}
         chosen: list[tuple[float, Candidate]] = []
@@ -185,7 +182,6 @@ def neighbours_needed(sentence: str, question_terms: list[str]) -> list[int]:
     return out
 
 
-TYPE_BONUS = 0.15
 FOCUS_WEIGHT = 0.8
 QUESTION_PENALTY = 0.25
 LEAD_BONUS = 0.1

@@ -1,22 +1,23 @@
-"""The extractive answer: the best evidence sentences of the supporting section, quoted, each with
-its citation. The answer of the ``extractive`` mode, and the fallback of the LLM modes."""
+"""Which evidence sentences an extractive answer quotes: the best sentences of the supporting
+section. The answer of the ``extractive`` mode (composed in compose.py), and the fallback of the
+LLM modes."""
 
 from __future__ import annotations
 
 from typing import Sequence
 
 from assistant.answer.evidence import neighbours_needed
-from assistant.models import Citation, EvidenceItem
-from assistant.text import terms, with_markers
+from assistant.models import EvidenceItem
+from assistant.text import terms
 
 
-def extractive_answer(evidence: Sequence[EvidenceItem], question: str = "", max_sentences: int = 3,
-                      max_words: int = 110) -> tuple[str, list[Citation]]:
+def select_sentences(evidence: Sequence[EvidenceItem], question: str = "", max_sentences: int = 3,
+                     max_words: int = 110) -> list[EvidenceItem]:
     """The best evidence sentences of the supporting section, quoted, in reading order: the best
     one, the ones scoring close to it, and the neighbours they cannot be read without (see
     ``neighbours_needed``)."""
     if not evidence:
-        return "", []
+        return []
     first = (evidence[0].ref.briefing_id, evidence[0].ref.section_index)
     same = [e for e in evidence if (e.ref.briefing_id, e.ref.section_index) == first]
     by_position = {e.position: e for e in same}
@@ -32,10 +33,7 @@ def extractive_answer(evidence: Sequence[EvidenceItem], question: str = "", max_
             break
         for x in group:
             chosen[x.position] = x
-    ordered = [chosen[p] for p in sorted(chosen)]
-    citations = [Citation.from_evidence(i + 1, e) for i, e in enumerate(ordered)]
-    text = " ".join(with_markers(e.text, [i + 1]) for i, e in enumerate(ordered))
-    return text, citations
+    return [chosen[p] for p in sorted(chosen)]
 
 
 EXTRACTIVE_MARGIN = 0.15

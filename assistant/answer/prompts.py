@@ -32,8 +32,19 @@ class Prompts:
         return self.answer.format_messages(evidence=format_evidence(evidence), question=question)
 
 
+ANSWER_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "evidence": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 20}, "maxItems": 4},
+        "answer": {"type": "string", "maxLength": 200},
+    },
+    "required": ["evidence", "answer"],
+}
+
+
 def format_evidence(evidence: Sequence[EvidenceItem]) -> str:
-    """Numbered evidence sentences under a "(date — section title)" line per section."""
+    """Numbered evidence sentences under a "(date — section title)" line per section; any
+    delimiter a passage itself contains is neutralised, so quoted text cannot close the block."""
     lines = []
     current = None
     for e in evidence:
@@ -41,5 +52,5 @@ def format_evidence(evidence: Sequence[EvidenceItem]) -> str:
         if key != current:
             current = key
             lines.append(f"({e.ref.label})")
-        lines.append(f"[{e.number}] {e.text}")
+        lines.append(f"[{e.number}] " + e.text.replace("<", "‹").replace(">", "›"))
     return "\n".join(lines)

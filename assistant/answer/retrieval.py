@@ -45,8 +45,9 @@ class Retriever:
         return self.embedder.encode([query])[0]
 
     def search(self, query: str, filters: Filters | None = None, k: int | None = None,
-               query_vec: np.ndarray | None = None) -> Retrieval:
-        """Top ``k`` sections for ``query`` (all of them scored from chunk hits)."""
+               query_vec: np.ndarray | None = None, candidates: int | None = None) -> Retrieval:
+        """Top ``k`` sections for ``query`` (all of them scored from chunk hits); ``candidates``
+        chunks are fetched from each retriever (more, for questions across briefings)."""
         k = k or self.settings.retrieval.top_sections
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
@@ -55,7 +56,7 @@ class Retriever:
             query_vec = self.embed_query(query)
         t1 = time.perf_counter()
         timings["embed_query"] = t1 - t0
-        n = self.settings.retrieval.candidates
+        n = candidates or self.settings.retrieval.candidates
         dense = self.index.dense_search(query_vec, n, filters) if self.fusion != "bm25" else []
         t2 = time.perf_counter()
         timings["dense"] = t2 - t1

@@ -138,6 +138,37 @@ class Ingestor:
         seconds = p.seconds + embed_share + time.perf_counter() - t0
         return FileResult(p.item.name, status, p.briefing.id, len(p.chunks), embedded, seconds)
 
+    def _embed_group(self, todo: list["_Prepared"]) -> tuple[dict, float]:
+        """Vectors of the new chunks of a group of files, in one encode call, and its seconds. On
+        a failure each file then embeds its own (and reports its error)."""
+        t0 = time.perf_counter()
+        chunks = [c for p in todo for c in p.chunks]
+        try:
+            stored = self.index.stored_ids([c.id for c in chunks])
+            vectors = self.index.embed([c for c in chunks if c.id not in stored])
+        except IndexUnavailable:
+            raise
+        except Exception:  # noqa: BLE001
+            vectors = {}
+        return vectors, time.perf_counter() - t0
+
+    def _run_group(self, group: list["_Input"], first: int, total: int, synthetic: bool, bar,
+                   progress: Progress | None) -> list[FileResult]:
+        taken: set[str] = set()
+        prepared = [self._prepare(item, synthetic, taken) for item in group]
+        todo = [p for p in prepared if p.result is None]
+        vectors, embed_s = self._embed_group(todo)
+        n_chunks = sum(len(p.chunks) for p in todo)
+        results = []
+        for n, p in enumerate(prepared, start=first):
+            if progress:
+                progress(n, total, p.item.name)
+            bar.set_postfix_str(p.item.name[-40:])
+            share = embed_s * len(p.chunks) / n_chunks if p.result is None and n_chunks else 0.0
+            results.append(p.result or self._add(p, vectors, share))
+            bar.update()
+        return results
+
     def _run(self, items: list["_Input"], report: IngestReport, show_progress: bool, progress: Progress | None,
              synthetic: bool = False) -> IngestReport:
         """Files in groups: the new chunks of a group are embedded in one call (fewer, fuller
@@ -148,26 +179,8 @@ class Ingestor:
             bar = tqdm(total=len(items), desc="ingest", unit="file", disable=not show_progress, file=sys.stderr,
                        dynamic_ncols=True)
             for start in range(0, len(items), EMBED_GROUP_FILES):
-                taken: set[str] = set()
-                prepared = [self._prepare(item, synthetic, taken) for item in items[start:start + EMBED_GROUP_FILES]]
-                todo = [p for p in prepared if p.result is None]
-                chunks = [c for p in todo for c in p.chunks]
-                t1 = time.perf_counter()
-                try:
-                    stored = self.index.stored_ids([c.id for c in chunks])
-                    vectors = self.index.embed([c for c in chunks if c.id not in stored])
-                except IndexUnavailable:
-                    raise
-                except Exception:  # noqa: BLE001 - each file then embeds its own, and reports its error
-                    vectors = {}
-                embed_s = time.perf_counter() - t1
-                for n, p in enumerate(prepared, start=start):
-                    if progress:
-                        progress(n, len(items), p.item.name)
-                    bar.set_postfix_str(p.item.name[-40:])
-                    share = embed_s * len(p.chunks) / len(chunks) if p.result is None and chunks else 0.0
-                    report.results.append(p.result or self._add(p, vectors, share))
-                    bar.update()
+                group = items[start:start + EMBED_GROUP_FILES]
+                report.results.extend(self._run_group(group, start, len(items), synthetic, bar, progress))
             bar.close()
             if progress:
                 progress(len(items), len(items), "")

@@ -26,20 +26,24 @@ DATE_EXPRESSION = re.compile(
     r"|(?:19|20)\d{2}(?:[-–](?:19|20)?\d{2})?)\b")
 
 
+def find_date_span(text: str) -> tuple[str, int, int] | None:
+    """The first full date in ``text`` as (ISO string, start, end of the date's words), or None."""
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            month = m.group("m")
+            month_no = int(month) if month.isdigit() else MONTHS[month.lower()]
+            try:
+                return dt.date(int(m.group("y")), month_no, int(m.group("d"))).isoformat(), m.start(), m.end()
+            except ValueError:
+                break
+    return None
+
+
 def find_date(text: str) -> str | None:
     """The first full date in ``text`` (``10 November 2021``, ``November 10, 2021``,
     ``2021-11-10``, ``10 ноября 2021``) as an ISO string, or None."""
-    for pattern in _DATE_PATTERNS:
-        m = pattern.search(text)
-        if not m:
-            continue
-        month = m.group("m")
-        month_no = int(month) if month.isdigit() else MONTHS[month.lower()]
-        try:
-            return dt.date(int(m.group("y")), month_no, int(m.group("d"))).isoformat()
-        except ValueError:
-            continue
-    return None
+    found = find_date_span(text)
+    return found[0] if found else None
 
 
 def date_to_int(iso: str | dt.date | None) -> int:

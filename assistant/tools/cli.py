@@ -119,6 +119,31 @@ def cmd_remove(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from assistant.store.index import open_parts
+    from assistant.store.repair import repair_index, run_check
+
+    settings = _settings(args)
+    embedder = _embedder(settings)
+    parts = open_parts(settings, embedder)
+    if args.repair:
+        actions, report = repair_index(parts, settings, embedder, show_progress=not args.json)
+    else:
+        actions, report = [], run_check(parts)
+    if args.json:
+        print(json.dumps({**report.to_json(), "repaired": actions}, indent=2, ensure_ascii=False))
+        return 0 if report.ok else 1
+    for action in actions:
+        print(f"repaired: {action}")
+    for line in report.lines():
+        print(line)
+    state = "consistent" if report.ok else "damaged"
+    hint = "" if report.ok or args.repair else "; run: briefing-assistant check --repair"
+    print(f"{report.root}: {state}: {report.briefings} briefings, {report.chunks} chunks, "
+          f"embedder {report.embedder}{hint}")
+    return 0 if report.ok else 1
+
+
 def _filters(args):
     from assistant.models import Filters
 
@@ -126,6 +151,8 @@ def _filters(args):
 
 
 def _print_answer(answer) -> None:
+    if answer.scope:
+        print(f"({answer.scope})\n")
     print(answer.text)
     if answer.abstained and answer.closest:
         print("\nClosest sections:")
@@ -223,6 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("remove", help="remove a briefing from the index")
     s.add_argument("briefing_id")
     s.set_defaults(func=cmd_remove)
+
+    s = sub.add_parser("check", help="check the index folder for damage and inconsistencies")
+    s.add_argument("--repair", action="store_true",
+                   help="re-embed or rebuild what is missing or damaged, from the parsed (or source) files")
+    s.add_argument("--json", action="store_true", help="machine-readable report")
+    s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("ask", help="ask a question")
     s.add_argument("question")

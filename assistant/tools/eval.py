@@ -13,7 +13,7 @@ from typing import Iterable
 from pydantic import BaseModel, Field, ValidationError
 from tqdm import tqdm
 
-from assistant.answer.citations import split_claims
+from assistant.answer.citations import disagreements, split_claims
 from assistant.errors import QAFileError
 from assistant.models import Answer, Citation, SectionRef
 from assistant.text import canonical_title
@@ -27,6 +27,13 @@ class QAItem(BaseModel):
     briefing_date: str | None = None
     sections: list[str] = []
     answer_keywords: list[list[str]] = []
+    category: str | None = None  # reported per category
+    history: list[str] = []  # earlier user questions of the conversation (follow-ups)
+    expected_dates: list[str] = []  # questions across briefings: every briefing that addresses the topic
+
+    @property
+    def gold_dates(self) -> set[str]:
+        return set(self.expected_dates) | ({self.briefing_date} if self.briefing_date else set())
 
 
 def load_qa(path: str | Path) -> list[QAItem]:
@@ -62,7 +69,7 @@ def load_qa(path: str | Path) -> list[QAItem]:
 
 
 def is_gold(item: QAItem, section_title: str, briefing_date: str | None) -> bool:
-    if item.briefing_date and briefing_date != item.briefing_date:
+    if item.gold_dates and briefing_date not in item.gold_dates:
         return False
     return canonical_title(section_title) in {canonical_title(t) for t in item.sections}
 
@@ -89,12 +96,13 @@ def evaluate(assistant, items: list[QAItem], mode: str | None = None, k: int = 5
     depth = max(k, 5)
     per_question = []
     for item in tqdm(items, desc=f"eval ({mode})", unit="q", disable=not show_progress, file=sys.stderr):
+        history = [{"role": "user", "content": h} for h in item.history] or None
         t0 = time.perf_counter()
-        hits = assistant.retrieve(item.question, k=depth)
+        hits = assistant.retrieve(item.question, k=depth, history=history)
         retrieval_ms = (time.perf_counter() - t0) * 1000
         ranks = [i for i, h in enumerate(hits) if is_gold(item, h.ref.section_title, h.ref.briefing_date)]
         t1 = time.perf_counter()
-        answer: Answer = assistant.ask(item.question, mode=mode)
+        answer: Answer = assistant.ask(item.question, history=history, mode=mode)
         answer_ms = (time.perf_counter() - t1) * 1000
         claims = split_claims(answer.text) if not answer.abstained else []
         cited = [c for c in claims if c.markers]
@@ -102,7 +110,11 @@ def evaluate(assistant, items: list[QAItem], mode: str | None = None, k: int = 5
             "id": item.id,
             "question": item.question,
             "answerable": item.answerable,
+            "category": item.category,
             "gold_sections": item.sections,
+            "scope": answer.scope,
+            "timeline_dates": [e.citation.ref.briefing_date for e in answer.timeline],
+            "expected_dates": item.expected_dates,
             "retrieved": [_ref(h.ref) for h in hits[:k]],
             "gold_rank": ranks[0] + 1 if ranks else None,
             "answer": answer.text,
@@ -111,6 +123,7 @@ def evaluate(assistant, items: list[QAItem], mode: str | None = None, k: int = 5
             "notice": answer.notice,
             "keyword_hit": keyword_hit(item, answer.text) if item.answerable and not answer.abstained else False,
             "citations": [_citation(item, c) for c in answer.citations],
+            "disagreements": disagreements(answer.text, answer.citations) if not answer.abstained else [],
             "sentences": len(claims),
             "cited_sentences": len(cited),
             "latency_ms": {"retrieval": round(retrieval_ms, 1), "answer": round(answer_ms, 1),
@@ -155,6 +168,8 @@ def summarise(per_question: list[dict], mode: str, k: int) -> dict:
             "citation_coverage": round(sum(q["cited_sentences"] for q in answered) / sentences, 4) if sentences else None,
             "abstention_recall": _mean(1.0 if q["abstained"] else 0.0 for q in unans),
             "false_abstention_rate": _mean(1.0 if q["abstained"] else 0.0 for q in ans),
+            # answer sentences whose number, name, date or negation is not in the passage they cite
+            "inconsistent_sentences": sum(len(q["disagreements"]) for q in per_question),
         },
         "latency_ms": {
             "retrieval_p50": _p([q["latency_ms"]["retrieval"] for q in per_question], 0.5),
@@ -162,8 +177,34 @@ def summarise(per_question: list[dict], mode: str, k: int) -> dict:
             "answer_p95": _p(answer_lat, 0.95),
             "ttft_p50": _p(ttft, 0.5),
         },
+        "timeline": _timeline_metrics(per_question),
+        "by_category": {cat: _category_metrics([q for q in per_question if q["category"] == cat])
+                        for cat in sorted({q["category"] for q in per_question if q["category"]})},
         "per_question": per_question,
     }
+
+
+def _category_metrics(qs: list[dict]) -> dict:
+    ans = [q for q in qs if q["answerable"]]
+    unans = [q for q in qs if not q["answerable"]]
+    return {"n": len(qs),
+            "recall@1": _mean(1.0 if q["gold_rank"] == 1 else 0.0 for q in ans),
+            "keyword_accuracy": _mean(1.0 if q["keyword_hit"] else 0.0 for q in ans),
+            "answerable_refused": _mean(1.0 if q["abstained"] else 0.0 for q in ans),
+            "unanswerable_refused": _mean(1.0 if q["abstained"] else 0.0 for q in unans)}
+
+
+def _timeline_metrics(per_question: list[dict]) -> dict:
+    """Questions with ``expected_dates``: share of those briefings listed, and whether the list is
+    in date order with every entry cited to a gold section."""
+    qs = [q for q in per_question if q["expected_dates"]]
+    if not qs:
+        return {}
+    recall = [len(set(q["timeline_dates"]) & set(q["expected_dates"])) / len(set(q["expected_dates"])) for q in qs]
+    ordered = [q["timeline_dates"] == sorted(q["timeline_dates"]) for q in qs]
+    cited = [all(c["gold"] for c in q["citations"]) and bool(q["citations"]) for q in qs]
+    return {"n": len(qs), "dates_listed": _mean(recall), "in_date_order": _mean(1.0 if o else 0.0 for o in ordered),
+            "all_cited_to_gold": _mean(1.0 if c else 0.0 for c in cited)}
 
 
 def failures(result: dict) -> list[tuple[dict, list[str]]]:

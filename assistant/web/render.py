@@ -1,17 +1,19 @@
-"""HTML for the web chat: chat messages, the sources panel and the section viewer.
+"""HTML of the chat column: escaping, the chat messages (question, drafting answer, verified
+answer, abstention, error), the page header and the upload report. The sources panel and the
+section viewer are in panels.py.
 
 Everything that comes from outside (briefing text and titles, questions, answers, file names) is
-HTML-escaped here before it reaches the page."""
+HTML-escaped here before it reaches the page. Citation markers become clickable only in a
+verified ``Answer``: while an answer is being drafted its markers are removed."""
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
-from assistant.text import MARKER, long_date
-from assistant.models import Answer, Briefing, Filters, Section
+from assistant.models import Answer, Filters
+from assistant.text import MARKER, strip_markers
 
 TITLE = "Briefing assistant"
 EXAMPLES = (
@@ -20,9 +22,11 @@ EXAMPLES = (
     "Did Russia and Belarus agree to recognise each other's vaccination certificates?",
 )
 KIND_LABELS = {"statement": "Statement", "media_question": "Answer to a media question"}
+UNDATED = "undated"
+_OPEN_MARKER = re.compile(r"\s*\[[\d\s,;]*$")  # a marker cut off at the end of a streamed draft
 
 
-# ================================================================================== escaping
+# ================================================================================== escaping, labels
 def esc(text: Any) -> str:
     """Untrusted text -> inert HTML text (``<``, ``>``, ``&``, quotes escaped)."""
     return html.escape("" if text is None else str(text), quote=True)
@@ -33,65 +37,106 @@ def esc_lines(text: Any) -> str:
     return "<br>".join(esc(line) for line in ("" if text is None else str(text)).split("\n"))
 
 
+def dated(date: str | None, title: str) -> str:
+    """``2021-11-10 — Briefing by …``: how a briefing is named (sections use ``SectionRef.label``,
+    which has the same form)."""
+    return f"{date or UNDATED} — {title}"
+
+
 def _markers_html(escaped: str, turn: int | None) -> str:
-    """Turn ``[1]`` / ``[1, 2]`` in already-escaped text into styled, clickable markers."""
+    """Turn ``[1]`` / ``[1, 2]`` in already-escaped text into styled, clickable markers. The
+    citation and turn numbers are classes (``ba-n-1 ba-t-0``): the Chatbot's sanitizer removes
+    ``data-`` attributes; page.js reads them."""
+    turn_cls = f" ba-t-{turn}" if turn is not None else ""
 
     def one(m: re.Match) -> str:
         nums = re.findall(r"\d+", m.group(1))
-        turn_attr = f' data-turn="{turn}"' if turn is not None else ""
-        return "".join(f'<span class="ba-mark" data-n="{int(n)}"{turn_attr}>[{int(n)}]</span>' for n in nums)
+        return "".join(f'<span class="ba-mark ba-n-{int(n)}{turn_cls}">[{int(n)}]</span>' for n in nums)
 
     return MARKER.sub(one, escaped)
 
 
-def date_label(iso: str | None) -> str:
-    return iso or "undated"
+def draft_text(partial: str) -> str:
+    """The model's unverified text without citation markers (also one cut off at the end)."""
+    return _OPEN_MARKER.sub("", strip_markers(partial))
 
 
 # ================================================================================== chat messages
+def _assistant(cls: str, body: str) -> dict:
+    return {"role": "assistant", "content": f'<div class="ba-msg {cls}">{body}</div>'}
+
+
 def user_message(question: str) -> dict:
     return {"role": "user", "content": f'<div class="ba-q">{esc_lines(question)}</div>'}
 
 
-def pending_message(partial: str = "", turn: int | None = None) -> dict:
-    if not partial.strip():
-        body = '<span class="ba-wait">Searching the briefings…</span>'
-    else:
-        body = _markers_html(esc_lines(partial), turn) + '<span class="ba-cursor">▍</span>'
-    return {"role": "assistant", "content": f'<div class="ba-msg ba-streaming">{body}</div>'}
+def pending_message() -> dict:
+    return _assistant("ba-pending", '<span class="ba-wait">Searching the briefings…</span>')
+
+
+def draft_message(partial: str) -> dict:
+    """The answer while it is generated: visibly a draft, markers removed (its citations are
+    checked only when it is complete, and may change or disappear)."""
+    text = draft_text(partial)
+    if not text.strip():
+        return pending_message()
+    return _assistant("ba-draft", '<div class="ba-draft-label">Drafting — the sources are checked when the '
+                                  f'answer is complete</div><div class="ba-text">{esc_lines(text)}'
+                                  '<span class="ba-cursor">▍</span></div>')
 
 
 def error_message(text: str) -> dict:
-    return {"role": "assistant", "content": f'<div class="ba-msg ba-error"><b>Error.</b> {esc_lines(text)}</div>'}
+    return _assistant("ba-error", f"<b>Not answered.</b> {esc_lines(text)}")
 
 
-def answer_message(answer: Answer, turn: int | None = None, filters: Filters | None = None) -> dict:
-    """The final assistant message: verified text with markers, notice, "understood as" hint."""
-    parts: list[str] = []
-    if answer.standalone_question.strip() != answer.question.strip():
-        parts.append(f'<div class="ba-understood">Understood as: “{esc(answer.standalone_question)}”</div>')
-    if answer.abstained:
-        parts.append('<div class="ba-abstain-title">Not found in the briefings</div>')
-        parts.append(f'<div class="ba-text">{esc_lines(answer.text)}</div>')
-        if answer.closest:
-            items = "".join(
-                f'<li><span class="ba-date">{esc(date_label(r.briefing_date))}</span> — '
-                f'<span class="ba-sec">{esc(r.section_title)}</span></li>' for r in answer.closest)
-            parts.append(f'<div class="ba-closest">Closest sections (see the panel on the right):<ul>{items}</ul></div>')
-        cls = "ba-abstain"
-    else:
-        parts.append(f'<div class="ba-text">{_markers_html(esc_lines(answer.text), turn)}</div>')
-        cls = "ba-answer"
-    if answer.notice:
-        parts.append(f'<div class="ba-notice">⚠ {esc(answer.notice)}</div>')
+def _content_text(message: Any) -> str:
+    """The HTML of a Chatbot message: ``content`` as we wrote it (text), or as the Chatbot sends
+    it back (a list of ``{"type": "text", "text": ...}`` parts)."""
+    content = message.get("content") if isinstance(message, dict) else getattr(message, "content", None)
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, (list, tuple)) else []
+    return "".join(p.get("text") or "" for p in parts if isinstance(p, dict))
+
+
+def is_unfinished(message: Any) -> bool:
+    """A chat message still waiting for its answer (searching or drafting)."""
+    content = _content_text(message)
+    return 'class="ba-msg ba-pending"' in content or 'class="ba-msg ba-draft"' in content
+
+
+def _closest_html(answer: Answer) -> str:
+    if not answer.closest:
+        return ""
+    items = "".join(f"<li>{esc(ref.label)}</li>" for ref in answer.closest)
+    return f'<div class="ba-closest">Closest sections (see the panel on the right):<ul>{items}</ul></div>'
+
+
+def _foot_html(answer: Answer, filters: Filters | None) -> str:
     foot = [f"mode: {esc(answer.mode)}"]
     if answer.citations:
         n = len(answer.citations)
         foot.append(f"{n} source{'s' if n > 1 else ''}")
     if filters is not None and not filters.empty:
         foot.append(esc(filters_summary(filters)))
-    parts.append(f'<div class="ba-foot">{" · ".join(foot)}</div>')
-    return {"role": "assistant", "content": f'<div class="ba-msg {cls}">{"".join(parts)}</div>'}
+    return f'<div class="ba-foot">{" · ".join(foot)}</div>'
+
+
+def answer_message(answer: Answer, turn: int | None = None, filters: Filters | None = None) -> dict:
+    """The final assistant message: the verified text with clickable markers, or the abstention
+    with the closest sections; the notice and the "understood as" hint."""
+    parts: list[str] = []
+    if answer.standalone_question.strip() != answer.question.strip():
+        parts.append(f'<div class="ba-understood">Understood as: “{esc(answer.standalone_question)}”</div>')
+    if answer.abstained:
+        parts += ['<div class="ba-abstain-title">Not found in the briefings</div>',
+                  f'<div class="ba-text">{esc_lines(answer.text)}</div>', _closest_html(answer)]
+    else:
+        parts.append(f'<div class="ba-text">{_markers_html(esc_lines(answer.text), turn)}</div>')
+    if answer.notice:
+        parts.append(f'<div class="ba-notice">⚠ {esc(answer.notice)}</div>')
+    parts.append(_foot_html(answer, filters))
+    return _assistant("ba-abstain" if answer.abstained else "ba-answer", "".join(parts))
 
 
 def filters_summary(filters: Filters) -> str:
@@ -106,134 +151,37 @@ def filters_summary(filters: Filters) -> str:
     return "searched: " + ", ".join(bits)
 
 
-# ================================================================================== sources panel
-SOURCES_EMPTY = ('<div class="ba-panel ba-sources-panel"><div class="ba-panel-title">Sources</div>'
-                 '<div class="ba-empty">Ask a question: every passage the answer relies on is listed here, '
-                 'with the briefing date and section title.</div></div>')
-
-
-def render_sources(turn: dict | None, turn_no: int | None = None) -> str:
-    """The sources of one turn: citations ``[n] date — section`` with quotes, or on abstention
-    the closest sections. Entries are buttons carrying ``data-key`` (``c<n>`` / ``s<i>``)."""
-    if not turn or not turn.get("answer"):
-        return SOURCES_EMPTY
-    a = turn["answer"]
-    t_attr = f' data-turn="{turn_no}"' if turn_no is not None else ""
-    head = (f'<div class="ba-panel-title">Sources</div>'
-            f'<div class="ba-for">for “{esc(turn.get("question", ""))}”</div>')
-    rows: list[str] = []
-    if a.get("abstained"):
-        rows.append('<div class="ba-empty">No passage answers this question. Closest sections:</div>'
-                    if a.get("closest_sections") else '<div class="ba-empty">No passage answers this question.</div>')
-        for i, r in enumerate(a.get("closest_sections") or []):
-            rows.append(
-                f'<button type="button" class="ba-src ba-src-closest" data-key="s{i}"{t_attr}>'
-                f'<span class="ba-src-title"><span class="ba-date">{esc(date_label(r.get("briefing_date")))}</span>'
-                f' — <span class="ba-sec">{esc(r.get("section_title"))}</span></span>'
-                f'<span class="ba-src-brief">{esc(r.get("briefing_title"))}</span></button>')
+# ================================================================================== page parts
+def header_html(dates: Sequence[str | None]) -> str:
+    """The title and what is indexed (``dates``: one per indexed briefing)."""
+    known = sorted(d for d in dates if d)
+    if dates:
+        span = f", {known[0]} to {known[-1]}" if len(known) > 1 else (f", {known[0]}" if known else "")
+        what = f"{len(dates)} briefing{'s' if len(dates) != 1 else ''} indexed{span}"
     else:
-        for c in a.get("citations") or []:
-            n = int(c["number"])
-            rows.append(
-                f'<button type="button" class="ba-src" data-key="c{n}"{t_attr}>'
-                f'<span class="ba-src-title"><span class="ba-num">[{n}]</span> '
-                f'<span class="ba-date">{esc(date_label(c.get("briefing_date")))}</span>'
-                f' — <span class="ba-sec">{esc(c.get("section_title"))}</span></span>'
-                f'<span class="ba-src-brief">{esc(c.get("briefing_title"))}'
-                f' · {esc(KIND_LABELS.get(c.get("section_kind"), c.get("section_kind")))}</span>'
-                f'<span class="ba-quote">“{esc(c.get("quote"))}”</span></button>')
-        if not rows:
-            rows.append('<div class="ba-empty">This answer cites no passage.</div>')
-    return f'<div class="ba-panel ba-sources-panel"{t_attr}>{head}{"".join(rows)}</div>'
+        what = "no briefing indexed yet: add files under “Add briefing files”"
+    return (f'<div id="ba-header"><h1>{esc(TITLE)}</h1>'
+            f'<p>Answers come only from the press-briefing transcripts, and every sentence cites the briefing '
+            f'section it comes from. {esc(what)}.</p></div>')
 
 
-# ================================================================================== section viewer
-VIEWER_EMPTY = ('<div class="ba-panel ba-viewer"><div class="ba-panel-title">Section</div>'
-                '<div class="ba-empty">Choose a source to read its whole section, with the quoted passage '
-                'highlighted.</div></div>')
+def upload_label(max_files: int, max_file_mb: float) -> str:
+    """The upload box's label: the limits the server enforces (the same numbers)."""
+    return f"Transcripts (.txt, .html, .md; up to {max_files} files of at most {max_file_mb:g} MB each)"
 
 
-def _section(briefing: Briefing, index: int) -> Section | None:
-    if 0 <= index < len(briefing.sections) and briefing.sections[index].index == index:
-        return briefing.sections[index]
-    return next((s for s in briefing.sections if s.index == index), None)
+NO_FILE = '<div class="ba-empty">No file chosen.</div>'
 
 
-def render_section(briefing: Briefing, section: Section, highlight: tuple[int, int] | None = None,
-                   others: Sequence[tuple[int, int]] = (), note: str | None = None) -> str:
-    """The whole section, escaped, with ``highlight`` (a span of ``briefing.text``) in ``<mark>``
-    and other cited spans of the same section underlined."""
-    text = briefing.text
-    s0, s1 = section.start, section.end
-    # a statement's title line is already in the header: show the body (unless a span starts before it)
-    first_span = min([a for a, _ in [*([highlight] if highlight else []), *others]], default=s1)
-    if s0 < section.body_start <= first_span:
-        s0 = section.body_start
-    while s0 < min(first_span, s1) and text[s0] in "\n ":
-        s0 += 1
-    spans: list[tuple[int, int, str]] = []
-    if highlight and s0 <= highlight[0] < highlight[1] <= s1:
-        spans.append((highlight[0], highlight[1], "mark"))
-    for a, b in others:
-        if s0 <= a < b <= s1 and all(b <= x or a >= y for x, y, _ in spans):
-            spans.append((a, b, "also"))
-    spans.sort()
-    out, pos = [], s0
-    for a, b, kind in spans:
-        out.append(esc(text[pos:a]))
-        if kind == "mark":
-            out.append(f'<mark class="ba-hl">{esc(text[a:b])}</mark>')
-        else:
-            out.append(f'<span class="ba-also">{esc(text[a:b])}</span>')
-        pos = b
-    out.append(esc(text[pos:s1]))
-    kind = KIND_LABELS.get(section.kind, section.kind)
-    head = (f'<div class="ba-view-head">'
-            f'<div class="ba-view-date">{esc(date_label(briefing.date))}'
-            f'<span class="ba-view-long"> · {esc(long_date(briefing.date, weekday=True))}</span></div>'
-            f'<div class="ba-view-sec">{esc(section.title)}</div>'
-            f'<div class="ba-view-brief">{esc(briefing.title)} · {esc(kind)}</div></div>')
-    note_html = f'<div class="ba-notice">{esc(note)}</div>' if note else ""
-    return (f'<div class="ba-panel ba-viewer">{head}{note_html}'
-            f'<div class="ba-view-body">{"".join(out)}</div></div>')
-
-
-def render_source(assistant, turn: dict | None, key: str | None) -> str:
-    """The section behind source ``key`` (``c<n>``: citation n; ``s<i>``: closest section i)."""
-    if not turn or not turn.get("answer") or not key or len(key) < 2 or not key[1:].isdigit():
-        return VIEWER_EMPTY
-    a = turn["answer"]
-    kind, num = key[0], int(key[1:])
-    if kind == "c":
-        ref = next((c for c in a.get("citations") or [] if int(c["number"]) == num), None)
-    elif kind == "s":
-        closest = a.get("closest_sections") or []
-        ref = closest[num] if num < len(closest) else None
-    else:
-        ref = None
-    if ref is None:
-        return VIEWER_EMPTY
-    try:
-        briefing = assistant.index.briefing(ref["briefing_id"])
-    except KeyError:
-        return (f'<div class="ba-panel ba-viewer"><div class="ba-empty">The briefing '
-                f'“{esc(ref.get("briefing_title"))}” is no longer in the index.</div></div>')
-    section = _section(briefing, int(ref["section_index"]))
-    if section is None:
-        return '<div class="ba-panel ba-viewer"><div class="ba-empty">That section is no longer in the index.</div></div>'
-    if kind == "s":
-        return render_section(briefing, section)
-    note = None
-    span = (int(ref["start"]), int(ref["end"]))
-    if briefing.text[span[0]:span[1]] != ref["quote"]:  # the briefing was re-ingested since
-        found = briefing.text.find(ref["quote"], section.start, section.end)
-        if found >= 0:
-            span = (found, found + len(ref["quote"]))
-        else:
-            span, note = None, "This briefing changed since the answer was given; the quote is no longer in it."
-    others = [(int(c["start"]), int(c["end"])) for c in a.get("citations") or []
-              if c is not ref and c["briefing_id"] == ref["briefing_id"]
-              and int(c["section_index"]) == int(ref["section_index"])]
-    return render_section(briefing, section, span, others, note)
-
-
+def ingest_report(rows: Iterable[tuple[str, str, str]]) -> str:
+    """The upload report: one row per file ``(name, status, detail)``; status ``error`` is red."""
+    rows = list(rows)
+    ok = sum(1 for _, status, _ in rows if status != "error")
+    failed = len(rows) - ok
+    summary = f"{ok} file{'s' if ok != 1 else ''} ingested" + (f", {failed} failed" if failed else "")
+    body = "".join(
+        f'<tr class="ba-st-{esc(status)}"><td class="ba-file">{esc(name)}</td>'
+        f'<td class="ba-status">{esc(status)}</td><td>{esc(detail)}</td></tr>' for name, status, detail in rows)
+    return (f'<div class="ba-ingest"><div class="ba-ingest-sum">{esc(summary)}</div>'
+            f'<table><thead><tr><th>File</th><th>Result</th><th>Details</th></tr></thead>'
+            f'<tbody>{body}</tbody></table></div>')

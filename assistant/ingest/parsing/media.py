@@ -1,5 +1,6 @@
 """Answers to media questions: question/answer pieces found in the text, aligned to the titles
-the table of contents gives them (follow-ups join the section they follow)."""
+the table of contents gives them (follow-ups join the section they follow). On mirrors a short
+title line right above a question is that question's own title."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from assistant.ingest.parsing.lines import ANSWER_LINE, QUESTION_LINE, Line, content_lines
+from assistant.ingest.parsing.lines import (ANSWER_LINE, QUESTION_LINE, Line, is_boilerplate, looks_like_title,
+                                            next_nonblank, same_title)
 from assistant.text import terms, words
 
 
@@ -19,9 +21,14 @@ class Piece:
     q_lines: list[Line]
     a_lines: list[Line]
     speaker: str | None
+    heading: Line | None = None  # a title line right above the question (mirrors)
 
     @property
     def start(self) -> int:
+        return (self.heading or self.q_lines[0]).start
+
+    @property
+    def body_start(self) -> int:
         return self.q_lines[0].start
 
     @property
@@ -38,15 +45,27 @@ class Piece:
         return ANSWER_LINE.sub("", text, count=1).strip()
 
 
+def title_above_question(lines: list[Line], i: int) -> bool:
+    """Whether line ``i`` is a short title line with only blank lines between it and a question."""
+    nxt = next_nonblank(lines, i)
+    return nxt is not None and bool(QUESTION_LINE.match(lines[nxt].text)) and looks_like_title(lines[i].text)
+
+
 def split_pieces(lines: list[Line]) -> list[Piece]:
     pieces: list[Piece] = []
     current: Piece | None = None
+    heading: Line | None = None
     in_answer = False
-    for ln in content_lines(lines):
+    for i, ln in enumerate(lines):
+        if not ln.text or is_boilerplate(ln):
+            continue
         if QUESTION_LINE.match(ln.text):
-            current = Piece([ln], [], None)
+            current = Piece([ln], [], None, heading)
             pieces.append(current)
-            in_answer = False
+            heading, in_answer = None, False
+            continue
+        if title_above_question(lines, i):
+            heading = ln
             continue
         if current is None:
             continue
@@ -73,61 +92,75 @@ def _follow_up_cue(piece: Piece) -> float:
     return min(cue, 1.0)
 
 
+class _Similarity:
+    """How well a title fits a piece: the title's terms found in the question (or, less, in the
+    answer), weighted by rarity; a piece whose own title line names the title fits it best."""
+
+    def __init__(self, pieces: list[Piece], titles: list[str]):
+        self.piece_terms = [(set(terms(p.question)), set(terms(p.answer))) for p in pieces]
+        df = Counter(t for q, a in self.piece_terms for t in q | a)
+        n = len(pieces)
+        self.weight = {t: math.log(1 + (n + 1) / (1 + c)) for t, c in df.items()}
+        self.default_weight = math.log(1 + (n + 1))
+        self.title_terms = [set(terms(t)) for t in titles]
+        self.named = {(i, j) for i, p in enumerate(pieces) if p.heading is not None
+                      for j, t in enumerate(titles) if same_title(p.heading.text, t)}
+
+    def __call__(self, i: int, j: int) -> float:
+        if (i, j) in self.named:
+            return 2.0
+        tt = self.title_terms[j]
+        if not tt:
+            return 0.0
+        q, a = self.piece_terms[i]
+        w = [self.weight.get(t, self.default_weight) for t in tt]
+        got = sum(wt * (1.0 if t in q else 0.6 if t in a else 0.0) for t, wt in zip(tt, w))
+        return got / sum(w)
+
+
+_START, _UNTITLED = 0.5, 0.3
+_NEG = float("-inf")
+
+
+def _relax(best: list[list[float]], back: list[list], i: int, j: int, score: float, step: tuple) -> None:
+    if score > best[i][j]:
+        best[i][j], back[i][j] = score, step
+
+
+def _fill(n: int, m: int, sim: _Similarity, cont: list[float]) -> tuple[list[list[float]], list[list]]:
+    """best[i][j]: best score with pieces[:i] placed and titles[:j] consumed; the last group
+    exists when i > 0. back pointers: (prev_i, prev_j, action)."""
+    best = [[_NEG] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int, str] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    best[0] = [0.0] * (m + 1)  # titles may be skipped before the first piece
+    for i in range(n):
+        for j in range(m + 1):
+            base = best[i][j]
+            if base == _NEG:
+                continue
+            # start a section with title k >= j (skipping titles j..k-1 costs nothing)
+            for k in range(j, m):
+                _relax(best, back, i + 1, k + 1, base + _START + sim(i, k), (i, j, f"title:{k}"))
+            if i > 0:  # continue the current section (a follow-up)
+                _relax(best, back, i + 1, j, base + cont[i], (i, j, "cont"))
+            # a section whose title the table of contents lacks
+            _relax(best, back, i + 1, j, base + _UNTITLED, (i, j, "untitled"))
+    return best, back
+
+
 def align_pieces(pieces: list[Piece], titles: list[str]) -> list[tuple[str | None, list[Piece]]]:
     """Group pieces into sections and give each group a title from ``titles``, monotonically.
 
     Dynamic programming over (piece, title): a piece either starts the next section under some
     title (score: bonus + lexical similarity of title and piece), continues the current section
-    as a follow-up (score grows with follow-up cues: short question, "Is it…", "And…"), or starts
-    a section whose title is missing from the table of contents. Counts may differ both ways."""
+    as a follow-up (score grows with follow-up cues: short question, "Is it…", "And…"; never
+    for a piece with its own title line), or starts a section whose title is missing from the
+    table of contents. Counts may differ both ways."""
     n, m = len(pieces), len(titles)
     if not n:
         return []
-    piece_terms = [(set(terms(p.question)), set(terms(p.answer))) for p in pieces]
-    df = Counter(t for q, a in piece_terms for t in q | a)
-
-    def weight(t: str) -> float:
-        return math.log(1 + (n + 1) / (1 + df[t]))
-
-    title_terms = [set(terms(t)) for t in titles]
-
-    def sim(i: int, j: int) -> float:
-        tt = title_terms[j]
-        if not tt:
-            return 0.0
-        q, a = piece_terms[i]
-        total = sum(weight(t) for t in tt)
-        got = sum(weight(t) * (1.0 if t in q else 0.6 if t in a else 0.0) for t in tt)
-        return got / total
-
-    START, UNTITLED = 0.5, 0.3
-    cont = [0.2 + 0.5 * _follow_up_cue(p) for p in pieces]
-    NEG = float("-inf")
-    # best[i][j]: best score with pieces[:i] placed and titles[:j] consumed; the last group
-    # exists when i > 0. back pointers: (prev_i, prev_j, action)
-    best = [[NEG] * (m + 1) for _ in range(n + 1)]
-    back: list[list[tuple[int, int, str] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
-    for j in range(m + 1):
-        best[0][j] = 0.0  # titles may be skipped before the first piece
-    for i in range(n):
-        for j in range(m + 1):
-            if best[i][j] == NEG:
-                continue
-            base = best[i][j]
-            # start a section with title k >= j (skipping titles j..k-1 costs nothing)
-            for k in range(j, m):
-                s = base + START + sim(i, k)
-                if s > best[i + 1][k + 1]:
-                    best[i + 1][k + 1], back[i + 1][k + 1] = s, (i, j, f"title:{k}")
-            # continue the current section (a follow-up)
-            if i > 0:
-                s = base + cont[i]
-                if s > best[i + 1][j]:
-                    best[i + 1][j], back[i + 1][j] = s, (i, j, "cont")
-            # a section whose title the table of contents lacks
-            s = base + UNTITLED
-            if s > best[i + 1][j]:
-                best[i + 1][j], back[i + 1][j] = s, (i, j, "untitled")
+    cont = [_NEG if p.heading is not None else 0.2 + 0.5 * _follow_up_cue(p) for p in pieces]
+    best, back = _fill(n, m, _Similarity(pieces, titles), cont)
     j = max(range(m + 1), key=lambda jj: best[n][jj])
     actions: list[str] = []
     i = n
@@ -140,10 +173,8 @@ def align_pieces(pieces: list[Piece], titles: list[str]) -> list[tuple[str | Non
     for piece, act in zip(pieces, actions):
         if act == "cont" and groups:
             groups[-1][1].append(piece)
-        elif act.startswith("title:"):
-            groups.append((titles[int(act.split(":")[1])], [piece]))
         else:
-            groups.append((None, [piece]))
+            groups.append((titles[int(act.split(":")[1])] if act.startswith("title:") else None, [piece]))
     return groups
 
 

@@ -1,33 +1,60 @@
-"""Statement sections: the body headings, matched to the table of contents when there is one,
-else heading-like lines."""
+"""Statement sections: the body headings, matched to the table of contents when there is one
+(exactly, or fuzzily for a typo), else heading-like lines; in a digest post, its "#Hashtag"
+lines."""
 
 from __future__ import annotations
 
-from assistant.ingest.parsing.lines import MARKDOWN_HEADING, Line, content_lines, is_boilerplate, looks_like_heading
-from assistant.text import canonical_title
+from assistant.ingest.parsing.lines import (HASHTAG_HEADING, MARKDOWN_HEADING, Line, content_lines, is_boilerplate,
+                                            looks_like_heading, same_title, title_key)
+
+Head = tuple[int, str, bool]  # (line index, title, from_toc)
 
 
-def statement_sections(lines: list[Line], toc_titles: list[str]) -> list[tuple[str, bool, list[Line], Line | None]]:
-    """(title, from_toc, body lines, title line) for the statement part of the body."""
-    heads: list[tuple[int, str, bool]] = []  # (line index, title, from_toc)
-    if toc_titles:
-        wanted = [canonical_title(t) for t in toc_titles]
-        k = 0
-        for idx, ln in enumerate(lines):
-            c = canonical_title(MARKDOWN_HEADING.sub("", ln.text))
-            if not c:
-                continue
-            for kk in range(k, len(wanted)):
-                if c == wanted[kk]:
-                    heads.append((idx, toc_titles[kk], True))
-                    k = kk + 1
-                    break
-    if not heads:
-        nonblank = [i for i, ln in enumerate(lines) if ln.text and not is_boilerplate(ln)]
-        for pos, idx in enumerate(nonblank):
-            nxt = lines[nonblank[pos + 1]] if pos + 1 < len(nonblank) else None
-            if looks_like_heading(lines[idx], nxt):
-                heads.append((idx, MARKDOWN_HEADING.sub("", lines[idx].text).strip(), False))
+def _toc_heads(lines: list[Line], toc_titles: list[str]) -> list[Head]:
+    """Lines that repeat a title of the table of contents, in its order (a title may be
+    skipped); an exact match is preferred to a fuzzy one. The title kept is the contents'."""
+    heads: list[Head] = []
+    wanted = [title_key(t) for t in toc_titles]
+    k = 0
+    for idx, ln in enumerate(lines):
+        if k >= len(wanted) or not ln.text or len(ln.text) > 400 or is_boilerplate(ln):
+            continue
+        key = title_key(ln.text)
+        hit = next((kk for kk in range(k, len(wanted)) if key == wanted[kk]), None)
+        if hit is None:
+            hit = next((kk for kk in range(k, len(wanted)) if same_title(ln.text, toc_titles[kk])), None)
+        if hit is not None:
+            heads.append((idx, toc_titles[hit], True))
+            k = hit + 1
+    return heads
+
+
+def _heading_like(lines: list[Line], stop: int | None = None) -> list[Head]:
+    """Heading-like lines of ``lines[:stop]``; only the "#Hashtag" lines when there are several
+    (a digest post, whose bullets and topic list are not headings)."""
+    region = lines[:stop] if stop is not None else lines
+    tags = [(i, HASHTAG_HEADING.match(ln.text)) for i, ln in enumerate(region)]
+    tags = [(i, m.group(1), False) for i, m in tags if m]
+    if len(tags) >= 2:
+        return tags
+    nonblank = [i for i, ln in enumerate(region) if ln.text and not is_boilerplate(ln)]
+    heads: list[Head] = []
+    for pos, idx in enumerate(nonblank):
+        nxt = region[nonblank[pos + 1]] if pos + 1 < len(nonblank) else None
+        if looks_like_heading(region[idx], nxt):
+            heads.append((idx, MARKDOWN_HEADING.sub("", region[idx].text).strip(), False))
+    return heads
+
+
+def statement_sections(lines: list[Line], toc_titles: list[str]) -> list[tuple[str, bool, list[Line], Line]]:
+    """(title, from_toc, body lines, title line) for the statement part of the body. With a table
+    of contents, headings before its first title (a page whose contents list starts part-way)
+    are taken from heading-like lines."""
+    heads = _toc_heads(lines, toc_titles) if toc_titles else []
+    if heads:
+        heads = _heading_like(lines, heads[0][0]) + heads
+    else:
+        heads = _heading_like(lines)
     out = []
     for h, (idx, title, from_toc) in enumerate(heads):
         stop = heads[h + 1][0] if h + 1 < len(heads) else len(lines)
@@ -35,3 +62,10 @@ def statement_sections(lines: list[Line], toc_titles: list[str]) -> list[tuple[s
         if body:
             out.append((title, from_toc, body, lines[idx]))
     return out
+
+
+def unmatched_after(toc_titles: list[str], used: list[str]) -> list[str]:
+    """The titles of the table of contents after the last one used (in its order)."""
+    last = max((i for i, t in enumerate(toc_titles) if t in used), default=-1)
+    return toc_titles[last + 1:]
+

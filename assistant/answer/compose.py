@@ -1,0 +1,120 @@
+"""Span-grounded answers: every fact in an answer is copied from a cited sentence, never
+paraphrased. An answer is a short *lead* — the phrase that answers the question, copied from the
+best evidence sentence (a person for "who", a date for "when", a number for "how many") — then
+the evidence sentences, quoted, each with its citation:
+
+    17 out of 34 provinces — “In 17 out of 34 provinces, governors have been appointed.” [1]
+
+The extractive mode picks the lead with spaCy's entity labels; an LLM mode lets the model pick the
+evidence sentences and the lead (constrained JSON output), and keeps its choice only when the lead
+occurs verbatim in a chosen sentence and answers the question's type."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from assistant.answer.answer_types import AnswerType, expected_answer
+from assistant.answer.answerability import counted_noun
+from assistant.answer.entities import Entity, EntityTagger
+from assistant.models import Citation, EvidenceItem
+from assistant.text import stem, strip_markers, terms
+
+_LINK = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_LEAD_REACH = 40  # characters between a number and the noun it counts ("17 out of 34 provinces")
+
+
+@dataclass
+class Composed:
+    text: str
+    citations: list[Citation]
+    lead: str | None = None
+    sentences: list[EvidenceItem] = field(default_factory=list)
+
+
+def clean(text: str) -> str:
+    """Quoted material as shown in an answer: no links, no citation markers of its own."""
+    return re.sub(r"\s{2,}", " ", _LINK.sub("", strip_markers(text))).strip()
+
+
+_DURATION = re.compile(r"\bhow (?:long|often|old)\b", re.IGNORECASE)
+
+
+def _number_lead(sentence: str, question: str, found: list[Entity]) -> str | None:
+    """For "how many X": the count of X — from the first number that closely precedes a mention
+    of X up to that mention ("17 out of 34 provinces"), else the number nearest X; counts before
+    dates unless the question asks how long."""
+    numeric = [e for e in found if e.label != "TIME"]
+    if not _DURATION.search(question):
+        numeric = [e for e in numeric if e.label != "DATE"] or numeric
+    if not numeric:
+        return None
+    noun = counted_noun(question)
+    mention = re.search(rf"\b{re.escape(stem(noun)[:5])}\w*", sentence, re.IGNORECASE) if noun else None
+    if mention is None:
+        return numeric[0].text
+    before = [e for e in numeric if e.end <= mention.start() and mention.start() - e.end <= _LEAD_REACH]
+    if before:
+        return sentence[before[0].start: mention.end()]
+    return min(numeric, key=lambda e: abs(e.start - mention.start())).text
+
+
+def _distance(sentence: str, entity: Entity, question: str) -> int:
+    """Characters between an entity and the nearest word of the question's own (the entity that
+    did what the question asks — "convened" — sits next to that word)."""
+    low = sentence.lower()
+    spots = [m.start() for t in terms(question) if len(t) >= 4 for m in re.finditer(re.escape(t[:5]), low)
+             if not entity.start <= m.start() < entity.end]
+    return min((abs(s - entity.start) if s < entity.start else abs(s - entity.end) for s in spots), default=10**6)
+
+
+def pick_lead(sentence: str, question: str, wanted: AnswerType | None, tagger: EntityTagger) -> str | None:
+    """The phrase of ``sentence`` that answers ``question``: the first entity of the wanted kind
+    (people before bodies for "who"); for "how many", the number nearest the counted noun."""
+    if wanted is None or wanted.name == "list":
+        return None
+    found = wanted.answers(sentence, question, tagger)
+    if not found:
+        return None
+    if wanted.name == "person":
+        found.sort(key=lambda e: (e.label != "PERSON", _distance(sentence, e, question)))
+        return found[0].text
+    if wanted.name == "number":
+        return _number_lead(sentence, question, found)
+    return found[0].text
+
+
+def compose(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagger,
+            lead: str | None = None) -> Composed:
+    """The answer text from the chosen evidence sentences (in reading order), numbered 1.. in
+    that order, led by ``lead`` or by the phrase picked from the best-scoring sentence."""
+    if not sentences:
+        return Composed("", [])
+    ordered = sorted(sentences, key=lambda e: (e.ref.briefing_id, e.ref.section_index, e.position))
+    citations = [Citation.from_evidence(i + 1, e) for i, e in enumerate(ordered)]
+    if lead is None:
+        best = max(sentences, key=lambda e: e.score)
+        lead = pick_lead(best.body, question, expected_answer(question), tagger)
+    quotes = " ".join(f"“{clean(e.body)}” [{i + 1}]" for i, e in enumerate(ordered))
+    lead = clean(lead) if lead else None
+    text = f"{lead} — {quotes}" if lead else quotes
+    return Composed(text, citations, lead, list(ordered))
+
+
+def grounded_lead(lead: str, chosen: Sequence[EvidenceItem], question: str, tagger: EntityTagger) -> str | None:
+    """A model's lead kept only when it occurs verbatim (case and spacing aside) in one of the
+    chosen sentences and, for who/when/how-many questions, holds an entity of that kind."""
+    norm = " ".join(lead.split()).strip(" .,;:\"'“”«»").lower()
+    if not norm or len(norm) > 200:
+        return None
+    home = next((e for e in chosen if norm in " ".join(e.body.split()).lower()), None)
+    if home is None:
+        return None
+    wanted = expected_answer(question)
+    if wanted is not None and wanted.strict:
+        if not wanted.answers(lead, question, tagger):
+            return None
+    body = " ".join(home.body.split())
+    i = body.lower().index(norm)
+    return body[i: i + len(norm)]

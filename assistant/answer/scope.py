@@ -1,0 +1,245 @@
+"""What a question says about *which briefings* it is about, as opposed to its topic.
+
+"At the briefing of 6 July 2022, where was Lavrov to attend the G20 meeting?" is about the
+briefing of 6 July 2022 (a date filter) and about Lavrov and the G20 (the topic). Dates — full
+dates in the usual English forms, months, years, ranges ("between March and May 2022", "since
+2022", "before 2020") and briefings relative to the newest indexed one ("the latest briefing") —
+become a date range; their words are taken out of the text the answer-or-abstain check reads.
+Questions about the briefings themselves ("When did the ministry last comment on X?", "Which
+briefings mentioned X?", "Timeline of X") get an intent.
+
+Date strings are found with one pattern built from the month table of the lexicon and parsed by
+``dateutil``; phrases and intents are lexicon data."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Literal, Sequence
+
+from dateutil import parser as date_parser
+
+from assistant.models import Filters
+from assistant.text.dates import ENGLISH_MONTHS, long_date
+from assistant.text.lexicon import word_map, word_set
+
+Intent = Literal["fact", "last", "first", "which", "timeline"]
+
+_MONTH = "(?:" + "|".join(ENGLISH_MONTHS) + r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)"
+_ORD = r"(?:st|nd|rd|th)?"
+_DATE = re.compile(
+    rf"(?P<day>\b\d{{1,2}}{_ORD}\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}\b"
+    rf"|\b{_MONTH}\s+\d{{1,2}}{_ORD},?\s+\d{{4}}\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b"
+    r"|\b\d{1,2}[./]\d{1,2}[./]\d{4}\b)"
+    rf"|(?P<month>\b{_MONTH}\s+(?:of\s+)?\d{{4}}\b)"
+    rf"|(?P<bare>\b{_MONTH}\b)(?=\s*(?:and|to|-|–|through)\s+{_MONTH}\s+\d{{4}})"
+    r"|(?P<year>(?<![\d,.])\b(?:19|20)\d{2}\b(?!\d|[,.]\d))",
+    re.IGNORECASE)
+_RANGE = re.compile(r"\b(?:between|from)\s*$", re.IGNORECASE)
+_RANGE_JOIN = re.compile(r"^\s*(?:and|to|till|until|through|-|–)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DateMention:
+    start: int  # span in the question
+    end: int
+    first: dt.date  # the days it covers
+    last: dt.date
+
+
+@dataclass(frozen=True)
+class Scope:
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    relative: int | None = None  # briefings back from the newest (0 = the latest briefing)
+    intent: Intent = "fact"
+    spans: tuple[tuple[int, int], ...] = field(default=())  # scope words in the question
+    # a day, a range, or a date said to be the briefing's: only those briefings; a bare month or
+    # year ("issued in 2021") may date the fact rather than the briefing: those briefings first
+    strict: bool = True
+
+    @property
+    def dated(self) -> bool:
+        return self.date_from is not None or self.date_to is not None or self.relative is not None
+
+    @property
+    def one_day(self) -> bool:
+        return self.date_from is not None and self.date_from == self.date_to
+
+    def topic(self, question: str) -> str:
+        """The question without its scope words (what the answer-or-abstain check reads); for a
+        question across briefings, only what it is about ("the grain deal")."""
+        out, last = [], 0
+        for a, b in sorted(self.spans):
+            out.append(question[last:a])
+            last = max(last, b)
+        out.append(question[last:])
+        text = re.sub(r"\s{2,}", " ", " ".join(p.strip() for p in out if p.strip())).strip()
+        if self.intent != "fact":
+            drop = word_set("across_words")
+            kept = [w for w in re.findall(r"[\w’'.-]+", text) if w.lower().strip(".") not in drop]
+            text = " ".join(kept).strip(" .,;:?")
+        return text
+
+    def describe(self) -> str:
+        """"the briefing of 6 July 2022", "briefings from 1 April 2021 to 30 April 2021", …"""
+        if self.one_day:
+            return f"the briefing of {long_date(self.date_from.isoformat())}"
+        if self.date_from and self.date_to:
+            return f"briefings from {long_date(self.date_from.isoformat())} to {long_date(self.date_to.isoformat())}"
+        if self.date_from:
+            return f"briefings since {long_date(self.date_from.isoformat())}"
+        if self.date_to:
+            return f"briefings up to {long_date(self.date_to.isoformat())}"
+        return "all briefings"
+
+
+def _interval(kind: str, text: str) -> tuple[dt.date, dt.date] | None:
+    text = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", text.replace(" of ", " "), flags=re.IGNORECASE)
+    try:
+        if kind == "year":
+            y = int(text)
+            return dt.date(y, 1, 1), dt.date(y, 12, 31)
+        if kind == "day":
+            dotted = bool(re.fullmatch(r"\d{1,2}[./]\d{1,2}[./]\d{4}", text))
+            d = date_parser.parse(text, dayfirst=dotted, default=dt.datetime(1900, 1, 1)).date()
+            return d, d
+        if kind == "month":
+            d = date_parser.parse(text, default=dt.datetime(1900, 1, 1)).date()
+            return d.replace(day=1), d.replace(day=calendar.monthrange(d.year, d.month)[1])
+    except (ValueError, OverflowError):
+        return None
+    return None
+
+
+def date_mentions(question: str) -> list[DateMention]:
+    """The dates a question names, with the days each covers. A bare month ("between March and
+    May 2022") takes the year of the date that follows it."""
+    found: list[tuple[int, int, str, str]] = [(m.start(), m.end(), m.lastgroup, m.group()) for m in _DATE.finditer(question)]
+    out: list[DateMention] = []
+    for i, (a, b, kind, text) in enumerate(found):
+        if kind == "bare":
+            year = next((re.search(r"\d{4}", t).group() for _, _, k, t in found[i + 1:] if k in ("month", "day")), None)
+            if year is None:
+                continue
+            kind, text = "month", f"{text} {year}"
+        span = _interval(kind, text)
+        if span:
+            out.append(DateMention(a, b, *span))
+    return out
+
+
+def _phrase_before(question: str, start: int) -> tuple[str | None, int]:
+    """The scope phrase right before a date ("since", "before", …) and where it starts."""
+    before = question[:start]
+    for phrase, role in sorted(word_map("scope_phrases").items(), key=lambda kv: -len(kv[0])):
+        m = re.search(rf"\b{re.escape(phrase)}\s*$", before, re.IGNORECASE)
+        if m:
+            return role, m.start()
+    return None, start
+
+
+_BRIEFING_WORD = re.compile(r"\bbriefings?\b", re.IGNORECASE)
+
+
+def _dates(question: str) -> tuple[dt.date | None, dt.date | None, list[tuple[int, int]], bool]:
+    """(from, to, scope spans, strict)."""
+    mentions = date_mentions(question)
+    if not mentions:
+        return None, None, [], True
+    strict = bool(_BRIEFING_WORD.search(question)) or any(m.first == m.last for m in mentions)
+    spans = [(m.start, m.end) for m in mentions]
+    if len(mentions) >= 2:
+        a, b = mentions[0], mentions[1]
+        if _RANGE_JOIN.match(question[a.end:b.start]):
+            lead = _RANGE.search(question[:a.start])
+            if lead:
+                spans.append((lead.start(), a.start))
+            spans.append((a.end, b.start))
+            return a.first, b.last, spans, True
+    first, last = min(m.first for m in mentions), max(m.last for m in mentions)
+    if len(mentions) == 1:
+        role, at = _phrase_before(question, mentions[0].start)
+        if role is not None:
+            spans.append((at, mentions[0].start))
+        if role == "from":
+            return mentions[0].first, None, spans, True
+        if role == "to":
+            return None, mentions[0].first - dt.timedelta(days=1), spans, True
+    return first, last, spans, strict
+
+
+def _relative(question: str) -> tuple[int | None, list[tuple[int, int]]]:
+    for phrase, back in word_map("relative_briefings").items():
+        m = re.search(rf"\b(?:the\s+)?{re.escape(phrase)}\b", question, re.IGNORECASE)
+        if m:
+            return int(back), [(m.start(), m.end())]
+    return None, []
+
+
+def _intent(question: str) -> Intent:
+    for pattern, intent in word_map("intents").items():
+        if re.search(pattern, question, re.IGNORECASE):
+            return intent  # type: ignore[return-value]
+    return "fact"
+
+
+def parse_scope(question: str) -> Scope:
+    date_from, date_to, spans, strict = _dates(question)
+    relative, rel_spans = _relative(question)
+    intent = _intent(question)
+    if relative is not None and intent == "last":
+        intent = "fact"  # "What did the latest briefing say …" is about one briefing
+    return Scope(date_from, date_to, relative, intent, tuple(spans + rel_spans), strict)
+
+
+def resolve_relative(scope: Scope, dates: Sequence[str]) -> Scope:
+    """"The latest briefing" -> its date, among the indexed briefing dates (ISO strings)."""
+    if scope.relative is None:
+        return scope
+    ordered = sorted({d for d in dates if d}, reverse=True)
+    if scope.relative >= len(ordered):
+        return scope
+    day = dt.date.fromisoformat(ordered[scope.relative])
+    return Scope(day, day, None, scope.intent, scope.spans, True)
+
+
+def nearest_dates(day: dt.date, dates: Sequence[str], n: int = 2) -> list[str]:
+    """The indexed briefing dates closest to ``day`` (the one before and the one after)."""
+    known = sorted({d for d in dates if d})
+    before = [d for d in known if d < day.isoformat()][-1:]
+    after = [d for d in known if d > day.isoformat()][:1]
+    out = before + after
+    return out[:n] if out else known[-n:]
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """How to search for a question: the filters to try in order (a non-strict scope falls back
+    to the user's filters alone), what to tell the user about the scope, and why nothing can be
+    searched (no indexed briefing in the asked range)."""
+
+    attempts: tuple[Filters | None, ...]
+    scope: str | None = None
+    missing: str | None = None
+
+
+def plan_search(scope: Scope, user: Filters | None, dates: Sequence[str]) -> SearchPlan:
+    if not (scope.date_from or scope.date_to):
+        return SearchPlan((user,))
+    lo = max([d for d in (scope.date_from, user.date_from if user else None) if d], default=None)
+    hi = min([d for d in (scope.date_to, user.date_to if user else None) if d], default=None)
+    scoped = Filters(briefing_ids=user.briefing_ids if user else (), date_from=lo, date_to=hi)
+    inside = [d for d in dates if d and (lo is None or d >= lo.isoformat()) and (hi is None or d <= hi.isoformat())]
+    if not inside:
+        if not scope.strict:
+            return SearchPlan((user,))
+        near = ", ".join(long_date(d) for d in nearest_dates(scope.date_from or scope.date_to, dates))
+        what = f"on {long_date(scope.date_from.isoformat())}" if scope.one_day else scope.describe().replace(
+            "briefings ", "", 1)
+        return SearchPlan((), missing=f"No briefing {what} is indexed" + (f"; nearest: {near}" if near else ""))
+    described = f"Searched {scope.describe()}" if scope.strict else f"Searched {scope.describe()} first"
+    return SearchPlan((scoped,) if scope.strict else (scoped, user), scope=described)

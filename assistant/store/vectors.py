@@ -1,0 +1,261 @@
+"""The dense side of the index: a Chroma collection (embedded store or server), its where-clause
+for filters, dense search and batched upsert/delete.
+
+An embedded Chroma store keeps its vector index in the memory of the process that opened it and
+does not see what another process adds or deletes later, so the client is shared by every
+``Index`` of this process on that folder and reopened when another process committed a change
+(``sync``); a Chroma server is shared by all processes and never needs it."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.models import Chunk, Filters
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    chunk_id: str
+    score: float  # cosine similarity
+
+
+class VectorStoreError(Exception):
+    """Chroma cannot be opened or used (the message says why, in one line)."""
+
+
+def _batches(items: Sequence, n: int) -> Iterator[Sequence]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+def chroma_where(filters: Filters | None) -> dict | None:
+    if filters is None or filters.empty:
+        return None
+    clauses: list[dict] = []
+    if filters.briefing_ids:
+        ids = list(filters.briefing_ids)
+        clauses.append({"briefing_id": {"$in": ids}} if len(ids) > 1 else {"briefing_id": ids[0]})
+    if filters.date_from:
+        clauses.append({"date": {"$gte": int(filters.date_from.strftime("%Y%m%d"))}})
+    if filters.date_to:
+        clauses.append({"date": {"$lte": int(filters.date_to.strftime("%Y%m%d"))}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def is_store_failure(err: BaseException) -> bool:
+    """An error of Chroma itself: an ``Exception``, or a panic of its Rust core (a
+    ``BaseException``), but never an interruption."""
+    return isinstance(err, Exception) or type(err).__name__ == "PanicException"
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+class _SharedClient:
+    """One Chroma client for one store in this process. Operations share it; a reopen waits for
+    them and they wait for a reopen."""
+
+    def __init__(self, factory: Callable[[], object], reloadable: bool):
+        self.factory = factory
+        self.reloadable = reloadable
+        self.client = None
+        self.collection = None
+        self.seen: str | None = None  # the registry commit whose vectors the open client shows
+        self.stale = False
+        self._cond = threading.Condition()
+        self._users = 0
+        self._reopening = False
+
+    def acquire(self):
+        with self._cond:
+            while self._reopening:
+                self._cond.wait()
+            if self.client is None or self.stale:
+                self._reopen()
+            self._users += 1
+            return self.collection
+
+    def release(self) -> None:
+        with self._cond:
+            self._users -= 1
+            self._cond.notify_all()
+
+    def _reopen(self) -> None:
+        self._reopening = True
+        try:
+            while self._users:
+                self._cond.wait()
+            self._close()
+            self.client, self.collection = self.factory()
+            self.stale = False
+        finally:
+            self._reopening = False
+            self._cond.notify_all()
+
+    def _close(self) -> None:
+        old, self.client, self.collection = self.client, None, None
+        if old is not None:
+            try:
+                old.close()
+            except Exception:  # noqa: BLE001 - a client that cannot close is dropped all the same
+                pass
+
+    def close(self) -> None:
+        with self._cond:
+            while self._users or self._reopening:
+                self._cond.wait()
+            self._close()
+
+
+_SHARED: dict[str, _SharedClient] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+class VectorStore:
+    def __init__(self, settings: Settings, root: Path, embed_model: str):
+        self.settings = settings
+        self.root = root
+        self.embed_model = embed_model
+        store = settings.store
+        if store.chroma_host:
+            key = f"http://{store.chroma_host}:{store.chroma_port}"
+        else:
+            key = str((root / "chroma").resolve())
+        with _SHARED_LOCK:
+            self._shared = _SHARED.get(key)
+            if self._shared is None:
+                self._shared = _SHARED[key] = _SharedClient(self._make_client, not store.chroma_host)
+
+    @property
+    def is_server(self) -> bool:
+        return bool(self.settings.store.chroma_host)
+
+    @property
+    def where(self) -> str:
+        store = self.settings.store
+        return f"the Chroma server at {store.chroma_host}:{store.chroma_port}" if self.is_server else "chroma/"
+
+    def _make_client(self):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        store = self.settings.store
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        try:
+            if store.chroma_host:
+                client = chromadb.HttpClient(host=store.chroma_host, port=store.chroma_port, settings=chroma_settings)
+            else:
+                client = chromadb.PersistentClient(path=str(self.root / "chroma"), settings=chroma_settings)
+            collection = client.get_or_create_collection(
+                store.collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embed_model": self.embed_model})
+        except BaseException as err:
+            if not is_store_failure(err):
+                raise
+            raise VectorStoreError(f"{self.where} cannot be opened ({_one_line(err)})") from None
+        return client, collection
+
+    def _run(self, what: str, fn: Callable):
+        collection = self._shared.acquire()
+        try:
+            return fn(collection)
+        except VectorStoreError:
+            raise
+        except BaseException as err:
+            if not is_store_failure(err):
+                raise
+            raise VectorStoreError(f"{self.where}: {what} failed ({_one_line(err)})") from None
+        finally:
+            self._shared.release()
+
+    # ---------------------------------------------------------------- freshness
+    def sync(self, commit: str) -> None:
+        """The committed registry is ``commit``: reopen before the next use unless the client
+        already shows it (this process wrote it, or it was opened after it)."""
+        shared = self._shared
+        if shared.seen is None and shared.client is None:
+            shared.seen = commit
+        elif shared.seen != commit:
+            shared.seen = commit
+            shared.stale = shared.stale or shared.reloadable
+
+    def saw(self, commit: str) -> None:
+        """This process committed ``commit`` through this client: nothing to reopen."""
+        self._shared.seen = commit
+
+    def collection(self):
+        """The collection object (for tests and tools; the index's own calls go through ``_run``)."""
+        return self._run("opening the collection", lambda col: col)
+
+    # ---------------------------------------------------------------- reading
+    def count(self) -> int:
+        return self._run("counting vectors", lambda col: col.count())
+
+    def search(self, query_vec: np.ndarray, k: int, filters: Filters | None) -> list[tuple[str, str, float]]:
+        """(chunk id, briefing id, cosine similarity) of the ``k`` nearest vectors."""
+        def query(col):
+            return col.query(query_embeddings=[query_vec.tolist()], n_results=k, where=chroma_where(filters),
+                             include=["distances", "metadatas"])
+
+        res = self._run("dense search", query)
+        metas = res["metadatas"][0] if res.get("metadatas") else [None] * len(res["ids"][0])
+        return [(cid, (meta or {}).get("briefing_id", ""), 1.0 - float(dist))
+                for cid, meta, dist in zip(res["ids"][0], metas, res["distances"][0])]
+
+    def stored_ids(self, ids: Sequence[str]) -> set[str]:
+        present: set[str] = set()
+        for batch in _batches(list(ids), 5000):
+            present.update(self._run("reading ids", lambda col, b=batch: col.get(ids=list(b), include=[])["ids"]))
+        return present
+
+    def ids_of(self, briefing_id: str) -> list[str]:
+        return self._run("reading ids", lambda col: col.get(where={"briefing_id": briefing_id}, include=[])["ids"])
+
+    def all_ids(self, batch: int = 20000) -> set[str]:
+        out: set[str] = set()
+        offset = 0
+        while True:
+            got = self._run("reading ids", lambda col, o=offset: col.get(include=[], limit=batch, offset=o)["ids"])
+            out.update(got)
+            if len(got) < batch:
+                return out
+            offset += batch
+
+    def metadata(self) -> dict:
+        return self._run("reading the collection", lambda col: dict(col.metadata or {}))
+
+    # ---------------------------------------------------------------- writing
+    def upsert(self, chunks: Sequence[Chunk], vectors: dict[str, np.ndarray]) -> None:
+        for batch in _batches(chunks, 1000):
+            self._run("adding vectors", lambda col, b=batch: col.upsert(
+                ids=[c.id for c in b], embeddings=np.stack([vectors[c.id] for c in b]),
+                metadatas=[{"briefing_id": c.briefing_id, "date": c.date} for c in b]))
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for batch in _batches(list(ids), 5000):
+            self._run("deleting vectors", lambda col, b=batch: col.delete(ids=list(b)))
+
+    def drop_collection(self) -> None:
+        """Delete the whole collection (a re-embed with another embedder starts from nothing);
+        the next use creates it again, empty."""
+        self._shared.acquire()
+        try:
+            self._shared.client.delete_collection(self.settings.store.collection)
+        except Exception:  # noqa: BLE001 - there was none
+            pass
+        finally:
+            self._shared.release()
+        self._shared.stale = True
+
+    def close(self) -> None:
+        """Close this store's client in this process (before its folder is moved away); the next
+        use opens it again."""
+        self._shared.close()

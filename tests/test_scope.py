@@ -1,0 +1,96 @@
+"""Dates and intents in questions are scope, not topic words (assistant/answer/scope.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assistant.answer.scope import parse_scope, plan_search, resolve_relative
+from assistant.models import Filters
+
+D = dt.date
+
+
+@pytest.mark.parametrize("question, first, last", [
+    ("At the briefing of 6 July 2022, where was Lavrov to attend the G20 meeting?", D(2022, 7, 6), D(2022, 7, 6)),
+    ("On July 6, 2022 what did they say about grain?", D(2022, 7, 6), D(2022, 7, 6)),
+    ("What did Zaitsev say on 2022-07-06 about grain?", D(2022, 7, 6), D(2022, 7, 6)),
+    ("What was said on 06.07.2022 about grain?", D(2022, 7, 6), D(2022, 7, 6)),
+    ("In the April 2021 briefing, what was said about Japan?", D(2021, 4, 1), D(2021, 4, 30)),
+    ("What did the briefings in 2023 say about BRICS?", D(2023, 1, 1), D(2023, 12, 31)),
+    ("Between March and May 2022, what was said about Turkey?", D(2022, 3, 1), D(2022, 5, 31)),
+    ("How did the statements on New START change from 2021 to 2023?", D(2021, 1, 1), D(2023, 12, 31)),
+    ("Since 2022, which briefings mentioned the Arctic Council?", D(2022, 1, 1), None),
+    ("Before 2020, what was said about New START?", None, D(2019, 12, 31)),
+])
+def test_dates_in_questions_become_a_range(question, first, last):
+    scope = parse_scope(question)
+    assert (scope.date_from, scope.date_to) == (first, last)
+    topic = scope.topic(question)
+    for year in ("2019", "2020", "2021", "2022", "2023"):
+        assert year not in topic  # the date is not a word the passage must contain
+
+
+@pytest.mark.parametrize("question", [
+    "Who convened the Paris conference on Libya?",
+    "When did the USS Mount Whitney enter the Black Sea?",
+    "What did they say about May Day celebrations?",  # a month name that is no date
+    "How many passports, 90,000 or 2,022, were issued?",  # numbers that are no years
+])
+def test_questions_without_dates_have_no_scope(question):
+    scope = parse_scope(question)
+    assert not scope.dated and scope.topic(question) == question
+
+
+def test_a_bare_year_is_a_preference_and_a_day_is_a_filter():
+    assert not parse_scope("How many passports were issued in 2021?").strict
+    assert parse_scope("What was said on 6 July 2022?").strict
+    assert parse_scope("What did the 2021 briefings say about Libya?").strict
+
+
+@pytest.mark.parametrize("question, intent", [
+    ("When did the ministry last comment on the grain deal?", "last"),
+    ("When was the Arctic Council first mentioned?", "first"),
+    ("Which briefings mentioned Afghanistan?", "which"),
+    ("Timeline of the grain deal", "timeline"),
+    ("How did the position on New START change from 2021 to 2023?", "timeline"),
+    ("What did the latest briefing say about Nicaragua?", "fact"),
+    ("Who convened the Paris conference on Libya?", "fact"),
+])
+def test_intents(question, intent):
+    assert parse_scope(question).intent == intent
+
+
+def test_the_topic_of_a_question_across_briefings():
+    scope = parse_scope("When did the ministry last comment on the grain deal?")
+    assert scope.topic("When did the ministry last comment on the grain deal?") == "grain deal"
+
+
+DATES = ["2022-07-06", "2022-07-14", "2021-11-10"]
+
+
+def test_relative_briefings_are_counted_from_the_newest_indexed_one():
+    latest = resolve_relative(parse_scope("What did the latest briefing say about grain?"), DATES)
+    assert latest.date_from == latest.date_to == D(2022, 7, 14)
+    previous = resolve_relative(parse_scope("What did the previous briefing say about grain?"), DATES)
+    assert previous.date_from == D(2022, 7, 6)
+
+
+def test_no_briefing_on_the_asked_date_names_the_nearest():
+    plan = plan_search(parse_scope("At the briefing of 7 July 2022, what was said about grain?"), None, DATES)
+    assert plan.attempts == ()
+    assert plan.missing == "No briefing on 7 July 2022 is indexed; nearest: 6 July 2022, 14 July 2022"
+
+
+def test_scope_meets_the_users_filters():
+    plan = plan_search(parse_scope("In 2022 briefings, what about grain?"), Filters(date_to=D(2022, 7, 10)), DATES)
+    assert plan.attempts == (Filters(date_from=D(2022, 1, 1), date_to=D(2022, 7, 10)),)
+    assert plan.scope == "Searched briefings from 1 January 2022 to 31 December 2022"
+
+
+def test_a_preferred_year_falls_back_to_all_briefings():
+    plan = plan_search(parse_scope("How many passports were issued in 2021?"), None, DATES)
+    assert plan.attempts == (Filters(date_from=D(2021, 1, 1), date_to=D(2021, 12, 31)), None)
+    plan = plan_search(parse_scope("How many passports were issued in 2019?"), None, DATES)
+    assert plan.attempts == (None,) and plan.missing is None
