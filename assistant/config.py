@@ -51,6 +51,12 @@ class StoreSettings(_Group):
                                                            "least recently used first out; the others are read "
                                                            "from docs.sqlite3 when a question needs them.")
     chunk_cache_size: int = Field(4096, ge=0, description="Chunks kept in memory, least recently used first out.")
+    outline_cache_size: int = Field(4096, ge=0, description="Briefing outlines (header, section titles and spans: "
+                                                            "what search results name) kept in memory, least "
+                                                            "recently used first out.")
+    retire_grace_s: float = Field(300.0, ge=0, description="The text of a replaced or removed briefing is kept "
+                                                          "this many seconds for readers still answering from the "
+                                                          "previous version of the index, then deleted.")
     bm25_merge_factor: int = Field(8, ge=2, description="BM25 segments (one per ingested file) of a similar size "
                                                         "are merged into one when this many have accumulated.")
 

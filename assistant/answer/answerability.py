@@ -166,7 +166,7 @@ def check_section(index: Index, hit: SectionHit, kt: KeyTerms, question: str = "
     section = briefing.sections[hit.ref.section_index]
     text = briefing.text[section.start:section.end]
     # the speaker and the briefing's header count as part of every section
-    context = f"{section.title}\n{briefing.speaker or ''}\n"
+    context = f"{section.title}\n{briefing.speaker or ''}\n{briefing.place or ''}\n"
     vocab = set(_section_vocabulary(context + text))
     missing = [e for e in kt.entities if not term_matches(e, vocab)]
     weights = [(t, 2.0) for t in kt.entities] + [(t, 1.0) for t in kt.content]

@@ -9,6 +9,7 @@ import json
 import time
 from typing import Any, Iterator, Mapping, Sequence
 
+from assistant.answer.answer_types import expected_answer
 from assistant.answer.answerability import Decision, answer_type_failure, decide
 from assistant.answer.conversation import resolve
 from assistant.answer.entities import EntityTagger
@@ -203,6 +204,10 @@ class Assistant:
         chosen = [by_number[n] for n in dict.fromkeys(numbers) if n in by_number]
         if not chosen:
             return None, "chose no passage that answers the question"
+        wanted = expected_answer(question)
+        if wanted is not None and wanted.strict and not any(wanted.answers(e.body, question, self.entities)
+                                                            for e in chosen):
+            return None, f"chose passages that hold no {wanted.name} the question asks for"
         grounded = grounded_lead(lead, chosen, question, self.entities)
         return compose(chosen, question, self.entities, lead=grounded), None
 

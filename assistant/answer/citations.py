@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from assistant.models import Citation
-from assistant.text import DATE_EXPRESSION, STOPWORDS, marker_numbers, sentence_spans, strip_markers, words
+from assistant.text import DATE_EXPRESSION, long_date, STOPWORDS, marker_numbers, sentence_spans, strip_markers, words
 from assistant.text.lexicon import word_set
 from assistant.text.terms import surface_words
 
@@ -68,7 +68,9 @@ def _negated(text: str) -> bool:
 def disagreements(answer: str, citations: Sequence[Citation]) -> list[str]:
     """The cited claims of ``answer`` whose numbers, names, dates or negation are not in the
     passages they cite, each as "claim: what differs"."""
-    quotes = {c.number: c.quote for c in citations}
+    # a claim may name what its citation points at: the briefing's date, speaker and section title
+    quotes = {c.number: f"{c.quote}\n{long_date(c.ref.briefing_date)} {c.ref.briefing_date} {c.ref.speaker or ''} "
+                        f"{c.ref.section_title}" for c in citations}
     problems = []
     for claim in split_claims(answer):
         cited = " ".join(quotes[n] for n in claim.markers if n in quotes)

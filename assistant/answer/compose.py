@@ -104,17 +104,24 @@ def compose(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagg
 
 def grounded_lead(lead: str, chosen: Sequence[EvidenceItem], question: str, tagger: EntityTagger) -> str | None:
     """A model's lead kept only when it occurs verbatim (case and spacing aside) in one of the
-    chosen sentences and, for who/when/how-many questions, holds an entity of that kind."""
+    chosen sentences and, for who/when/how-many questions, overlaps an entity of that kind there.
+    Returned as the sentence writes it."""
     norm = " ".join(lead.split()).strip(" .,;:\"'“”«»").lower()
     if not norm or len(norm) > 200:
         return None
-    home = next((e for e in chosen if norm in " ".join(e.body.split()).lower()), None)
-    if home is None:
-        return None
     wanted = expected_answer(question)
-    if wanted is not None and wanted.strict:
-        if not wanted.answers(lead, question, tagger):
-            return None
-    body = " ".join(home.body.split())
-    i = body.lower().index(norm)
-    return body[i: i + len(norm)]
+    for e in chosen:
+        body = e.body
+        flat = " ".join(body.split())
+        at = flat.lower().find(norm)
+        if at < 0 or flat != body:
+            at = body.lower().find(norm)
+            if at < 0:
+                continue
+        span = body[at: at + len(norm)]
+        if wanted is not None and wanted.strict:
+            found = wanted.answers(body, question, tagger)
+            if not any(x.start < at + len(norm) and at < x.end for x in found):
+                continue
+        return span
+    return None

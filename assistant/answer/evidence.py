@@ -133,11 +133,10 @@ class EvidenceBuilder:
         scored = []
         for c, d, vocab in zip(cands, dense, vocabs):
             lex = weighted_overlap(q_terms, vocab, weight) + FOCUS_WEIGHT * weighted_overlap(focus[id(c.hit)], vocab, weight)
-            prior = 0.06 * (len(sections) - c.section_rank) / max(len(sections), 1)
-            short = 0.05 if len(words(c.text)) < 6 else 0.0  # fragments
+            short = FRAGMENT_PENALTY if len(words(c.text)) < 6 else 0.0  # fragments
             asked = QUESTION_PENALTY if c.in_question else 0.0
             lead = LEAD_BONUS if c.answer_lead else 0.0
-            scored.append((float(d) + 0.5 * lex + prior + lead - short - asked, c))
+            scored.append((float(d) + LEXICAL_WEIGHT * lex + lead - short - asked, c))
         scored.sort(key=lambda x: x[0], reverse=True)
         by_key = {(c.hit.ref.briefing_id, c.hit.ref.section_index, c.position): (sc, c) for sc, c in scored}
         chosen: list[tuple[float, Candidate]] = []
@@ -182,6 +181,8 @@ def neighbours_needed(sentence: str, question_terms: list[str]) -> list[int]:
     return out
 
 
+LEXICAL_WEIGHT = 0.5
+FRAGMENT_PENALTY = 0.05
 FOCUS_WEIGHT = 0.8
 QUESTION_PENALTY = 0.25
 LEAD_BONUS = 0.1

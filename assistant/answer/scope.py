@@ -142,7 +142,6 @@ def _phrase_before(question: str, start: int) -> tuple[str | None, int]:
     return None, start
 
 
-_BRIEFING_WORD = re.compile(r"\bbriefings?\b", re.IGNORECASE)
 
 
 def _dates(question: str) -> tuple[dt.date | None, dt.date | None, list[tuple[int, int]], bool]:
@@ -150,7 +149,9 @@ def _dates(question: str) -> tuple[dt.date | None, dt.date | None, list[tuple[in
     mentions = date_mentions(question)
     if not mentions:
         return None, None, [], True
-    strict = bool(_BRIEFING_WORD.search(question)) or any(m.first == m.last for m in mentions)
+    about_briefings = word_set("briefing_words")
+    strict = any(w.lower() in about_briefings for w in re.findall(r"\w+", question)) \
+        or any(m.first == m.last for m in mentions)
     spans = [(m.start, m.end) for m in mentions]
     if len(mentions) >= 2:
         a, b = mentions[0], mentions[1]

@@ -1,0 +1,56 @@
+"""Does each tuning constant earn its place? Evaluate QA files with every constant as it is, then
+with each one zeroed (one at a time), in one process on one index, and print the differences.
+
+    python scripts/ablate.py --index /tmp/ix_sample --corpus corpus tests/data/qa/sample_tune.jsonl ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import assistant.offline  # noqa: F401,E402
+from assistant.answer import compose, evidence, extractive  # noqa: E402
+from assistant.answer.assistant import Assistant  # noqa: E402
+from assistant.config import Settings  # noqa: E402
+from assistant.ingest.ingestor import Ingestor  # noqa: E402
+from assistant.tools.eval import evaluate, load_qa  # noqa: E402
+
+KNOBS = [(evidence, "LEXICAL_WEIGHT"), (evidence, "FOCUS_WEIGHT"), (evidence, "QUESTION_PENALTY"),
+         (evidence, "LEAD_BONUS"), (evidence, "FRAGMENT_PENALTY"), (extractive, "EXTRACTIVE_MARGIN"),
+         (compose, "_LEAD_REACH")]
+METRICS = ("recall@1", "keyword_accuracy", "citation_precision", "abstention_recall", "false_abstention_rate")
+
+
+def scores(assistant, items) -> dict:
+    r = evaluate(assistant, items, mode="extractive", show_progress=False)
+    return {m: (r["retrieval"] | r["answers"])[m] for m in METRICS}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("qa", nargs="+")
+    p.add_argument("--index", required=True)
+    p.add_argument("--corpus", nargs="*", default=[])
+    args = p.parse_args()
+    settings = Settings(index_dir=Path(args.index), llm="extractive", _env_file=None)
+    assistant = Assistant(settings)
+    if args.corpus:
+        Ingestor(assistant.index, settings).ingest(args.corpus, show_progress=False)
+    items = [q for f in args.qa for q in load_qa(f)]
+    base = scores(assistant, items)
+    print("as is:", base, flush=True)
+    for module, name in KNOBS:
+        value = getattr(module, name)
+        setattr(module, name, 0)
+        got = scores(assistant, items)
+        setattr(module, name, value)
+        diff = {m: round(got[m] - base[m], 4) for m in METRICS if got[m] is not None and base[m] is not None}
+        print(f"{name} = 0 (is {value}):", diff, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Span-grounded answers (assistant/answer/compose.py): the lead is copied from the evidence and is
+of the kind the question asks for; a model's phrase is kept only when it is in its passage."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.compose import clean, compose, grounded_lead, pick_lead
+from assistant.answer.entities import Entity, EntityTagger
+from assistant.answer.answer_types import expected_answer
+from assistant.models import EvidenceItem, SectionRef
+
+
+class StubTagger(EntityTagger):
+    """Entities from a table (text -> (surface, label) pairs), located in the text."""
+
+    def __init__(self, table: dict[str, list[tuple[str, str]]]):
+        super().__init__()
+        self.table = table
+
+    def entities(self, text: str) -> tuple[Entity, ...]:
+        out = []
+        for surface, label in self.table.get(text, []):
+            i = text.index(surface)
+            out.append(Entity(i, i + len(surface), surface, label))
+        return tuple(out)
+
+
+PROVINCES = "Governors and deputies were appointed in 17 out of 34 provinces of the country."
+LIBYA = ("On November 12, Foreign Minister Sergey Lavrov will take part in the international conference on "
+         "Libya convened by President of France Emmanuel Macron.")
+ISIS = "The total number of ISIS militants who surrendered over the past two months is 250."
+TAGS = {PROVINCES: [("17", "CARDINAL"), ("34", "CARDINAL")],
+        LIBYA: [("November 12", "DATE"), ("Sergey Lavrov", "PERSON"), ("Libya", "GPE"), ("France", "GPE"),
+                ("Emmanuel Macron", "PERSON")],
+        ISIS: [("ISIS", "ORG"), ("the past two months", "DATE"), ("250", "CARDINAL")],
+        "Emmanuel Macron": [("Emmanuel Macron", "PERSON")], "Angela Merkel": [("Angela Merkel", "PERSON")]}
+
+
+@pytest.fixture
+def tagger():
+    return StubTagger(TAGS)
+
+
+@pytest.mark.parametrize("sentence, question, lead", [
+    (PROVINCES, "In how many Afghan provinces have governors been appointed?", "17 out of 34 provinces"),
+    (LIBYA, "Who convened the Paris conference on Libya?", "Emmanuel Macron"),
+    (LIBYA, "When will Lavrov attend the conference on Libya?", "November 12"),
+    (ISIS, "How many ISIS fighters surrendered?", "250"),  # a count, not the date, and no "fighters" needed
+    (LIBYA, "What is the conference about?", None),  # an open question has no lead
+])
+def test_the_lead_is_the_asked_kind_copied_from_the_sentence(tagger, sentence, question, lead):
+    got = pick_lead(sentence, question, expected_answer(question), tagger)
+    assert got == lead
+    assert got is None or got in sentence
+
+
+def _item(number: int, text: str, score: float = 1.0) -> EvidenceItem:
+    ref = SectionRef(briefing_id="b", briefing_date="2021-11-10", briefing_title="t", section_index=0,
+                     section_title="s", section_kind="statement", start=0, end=len(text))
+    return EvidenceItem(number=number, ref=ref, text=text, start=0, end=len(text), score=score, position=number)
+
+
+def test_compose_leads_with_the_phrase_and_quotes_every_sentence_with_its_citation(tagger):
+    c = compose([_item(1, LIBYA)], "Who convened the Paris conference on Libya?", tagger)
+    assert c.text == f"Emmanuel Macron — “{LIBYA}” [1]"
+    assert [x.number for x in c.citations] == [1] and c.citations[0].quote == LIBYA
+
+
+def test_a_models_phrase_is_kept_only_when_it_is_in_its_passage_and_of_the_asked_kind(tagger):
+    q = "Who convened the Paris conference on Libya?"
+    assert grounded_lead("emmanuel  macron", [_item(1, LIBYA)], q, tagger) == "Emmanuel Macron"
+    assert grounded_lead("Angela Merkel", [_item(1, LIBYA)], q, tagger) is None  # not in the passage
+    assert grounded_lead("the international conference", [_item(1, LIBYA)], q, tagger) is None  # not a who
+
+
+def test_quoted_material_loses_links_and_markers():
+    assert clean("See http://example.invalid/x for proof [7] now.") == "See for proof now."
