@@ -127,6 +127,15 @@ def _parse_date(value: Any, label: str) -> dt.date | None:
         raise InputError(f"the {label!r} date {value!r} is not a date like 2021-11-10") from None
 
 
+def _parse_ids(ids: Any) -> tuple[str, ...]:
+    ids = ids or ()
+    if isinstance(ids, str):
+        ids = (ids,)
+    if not isinstance(ids, (list, tuple)) or not all(isinstance(i, str) for i in ids):
+        raise InputError("briefing_ids must be a list of briefing ids")
+    return tuple(i.strip() for i in ids if i.strip())
+
+
 class Filters(_Model):
     briefing_ids: tuple[str, ...] = ()
     date_from: dt.date | None = None
@@ -152,12 +161,7 @@ class Filters(_Model):
         unknown = set(raw) - set(cls.model_fields)
         if unknown:
             raise InputError(f"unknown filter {sorted(unknown)[0]!r} (briefing_ids, date_from, date_to)")
-        ids = raw.get("briefing_ids") or ()
-        if isinstance(ids, str):
-            ids = (ids,)
-        if not isinstance(ids, (list, tuple)) or not all(isinstance(i, str) for i in ids):
-            raise InputError("briefing_ids must be a list of briefing ids")
-        f = cls(briefing_ids=tuple(i.strip() for i in ids if i.strip()),
+        f = cls(briefing_ids=_parse_ids(raw.get("briefing_ids")),
                 date_from=_parse_date(raw.get("date_from"), "from"), date_to=_parse_date(raw.get("date_to"), "to"))
         if f.date_from and f.date_to and f.date_from > f.date_to:
             raise InputError(f"the 'from' date {f.date_from} is after the 'to' date {f.date_to}")

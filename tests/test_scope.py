@@ -94,3 +94,9 @@ def test_a_preferred_year_falls_back_to_all_briefings():
     assert plan.attempts == (Filters(date_from=D(2021, 1, 1), date_to=D(2021, 12, 31)), None)
     plan = plan_search(parse_scope("How many passports were issued in 2019?"), None, DATES)
     assert plan.attempts == (None,) and plan.missing is None
+
+
+def test_a_scope_within_a_chosen_briefing_still_searches_it():
+    user = Filters(briefing_ids=("b1",))
+    plan = plan_search(parse_scope("What was said on 6 July 2022 about grain?"), user, DATES)
+    assert plan.attempts == (Filters(briefing_ids=("b1",), date_from=D(2022, 7, 6), date_to=D(2022, 7, 6)),)

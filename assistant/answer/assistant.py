@@ -62,6 +62,18 @@ class Assistant:
             raise InputError(f"answer mode {name!r} is not available here (available: {', '.join(self.modes)})")
         return self.modes[name]
 
+    def check_question(self, question: Any) -> str:
+        """The question, stripped; ``InputError`` when it is not text, empty, or too long."""
+        if question is not None and not isinstance(question, str):
+            raise InputError("the question must be text")
+        question = (question or "").strip()
+        if not question:
+            raise InputError("empty question")
+        limit = self.settings.answer.max_question_chars
+        if len(question) > limit:
+            raise InputError(f"the question is {len(question):,} characters long; the limit is {limit:,}")
+        return question
+
     def _filters(self, filters: Filters | Mapping[str, Any] | None) -> Filters | None:
         """Checked filters: dates in order, and only briefing ids the index knows."""
         f = Filters.parse(filters)
@@ -116,14 +128,7 @@ class Assistant:
         t0 = time.perf_counter()
         answer_mode = self.mode(mode)
         mode = answer_mode.name
-        if question is not None and not isinstance(question, str):
-            raise InputError("the question must be text")
-        question = (question or "").strip()
-        if not question:
-            raise InputError("empty question")
-        limit = self.settings.answer.max_question_chars
-        if len(question) > limit:
-            raise InputError(f"the question is {len(question):,} characters long; the limit is {limit:,}")
+        question = self.check_question(question)
         standalone = resolve(question, history)
         timings: dict[str, float] = {}
 

@@ -77,6 +77,19 @@ def weighted_overlap(query_terms: list[str], vocab: set[str], weight: dict[str, 
     return sum(weight.get(t, 1.0) for t in qs if _present(t, vocab)) / total
 
 
+def _wanted(rank: int, hit: SectionHit, sents: list[Span]) -> list[int]:
+    """Which sentences of a section are candidates: all of the supporting section (when it is not
+    huge); for the others, the sentences of their best chunks with a neighbour on each side."""
+    if rank == 0 and len(sents) <= MAX_FULL_SECTION_SENTENCES:
+        return list(range(len(sents)))
+    wanted: set[int] = set()
+    for ch in hit.chunks[:2]:
+        idx = [i for i, s in enumerate(sents) if s.start < ch.chunk.end and s.end > ch.chunk.start]
+        if idx:
+            wanted.update(range(max(0, idx[0] - 1), min(len(sents), idx[-1] + 2)))
+    return sorted(wanted or range(min(len(sents), 8)))
+
+
 class EvidenceBuilder:
     def __init__(self, index: Index, cache: VectorCache, settings: Settings):
         self.index = index
@@ -93,16 +106,7 @@ class EvidenceBuilder:
             sents = [Span(a, b) for a, b in section.sentences]
             questions = [(e.question_start, e.question_end) for e in section.exchanges]
             answer_starts = [e.answer_start for e in section.exchanges]
-            if rank == 0 and len(sents) <= MAX_FULL_SECTION_SENTENCES:
-                wanted = set(range(len(sents)))
-            else:
-                wanted = set()
-                for ch in hit.chunks[:2]:
-                    idx = [i for i, s in enumerate(sents) if s.start < ch.chunk.end and s.end > ch.chunk.start]
-                    if idx:
-                        wanted.update(range(max(0, idx[0] - 1), min(len(sents), idx[-1] + 2)))
-                wanted = wanted or set(range(min(len(sents), 8)))
-            for i in sorted(wanted):
+            for i in _wanted(rank, hit, sents):
                 s = sents[i]
                 asked = any(a <= s.start < b for a, b in questions)
                 lead = any(a <= s.start and (i == 0 or sents[i - 1].start < a) for a in answer_starts)
@@ -110,12 +114,11 @@ class EvidenceBuilder:
                                      section.label_end(s.start) - s.start))
         return out
 
-    def build(self, question: str, query_vec: np.ndarray, sections: list[SectionHit],
-              budget_tokens: int | None = None) -> list[EvidenceItem]:
-        budget = budget_tokens or self.settings.answer.evidence_tokens
-        cands = self.candidates(sections)
-        if not cands:
-            return []
+    def _score(self, question: str, query_vec: np.ndarray, sections: list[SectionHit],
+               cands: list[Candidate]) -> list[tuple[float, Candidate]]:
+        """Each candidate sentence scored: similarity to the question + weighted term overlap (the
+        question's focus — its terms beyond the section title — counting extra) + the answer-lead
+        bonus − penalties for fragments and for the journalist's own words; best first."""
         # sentences are embedded under their section title, so that the topic is shared and the
         # sentence's own content decides ("I know nothing about a specific time frame" answers
         # a question about the timing of the section's topic)
@@ -123,21 +126,22 @@ class EvidenceBuilder:
         dense = vecs @ query_vec
         q_terms = list(dict.fromkeys(terms(question)))
         vocabs = [set(terms(c.text)) for c in cands]
-        n = len(cands)
-        weight = {t: math.log(1 + n / (1 + sum(_present(t, v) for v in vocabs))) for t in q_terms}
-        # the question's focus: its terms beyond the section's topic (its title)
-        focus = {}
-        for h in sections:
-            title = set(terms(h.ref.section_title))
-            focus[id(h)] = [t for t in q_terms if not _present(t, title)]
+        weight = {t: math.log(1 + len(cands) / (1 + sum(_present(t, v) for v in vocabs))) for t in q_terms}
+        focus = {id(h): [t for t in q_terms if not _present(t, set(terms(h.ref.section_title)))] for h in sections}
         scored = []
         for c, d, vocab in zip(cands, dense, vocabs):
             lex = weighted_overlap(q_terms, vocab, weight) + FOCUS_WEIGHT * weighted_overlap(focus[id(c.hit)], vocab, weight)
-            short = FRAGMENT_PENALTY if len(words(c.text)) < 6 else 0.0  # fragments
+            short = FRAGMENT_PENALTY if len(words(c.text)) < 6 else 0.0
             asked = QUESTION_PENALTY if c.in_question else 0.0
             lead = LEAD_BONUS if c.answer_lead else 0.0
             scored.append((float(d) + LEXICAL_WEIGHT * lex + lead - short - asked, c))
         scored.sort(key=lambda x: x[0], reverse=True)
+        return scored
+
+    def _choose(self, scored: list[tuple[float, Candidate]], q_terms: list[str],
+                budget: int) -> list[tuple[float, Candidate]]:
+        """The best sentences, each with the neighbours it cannot be read without, within the
+        sentence count and the token budget."""
         by_key = {(c.hit.ref.briefing_id, c.hit.ref.section_index, c.position): (sc, c) for sc, c in scored}
         chosen: list[tuple[float, Candidate]] = []
         taken: set[int] = set()
@@ -153,10 +157,19 @@ class EvidenceBuilder:
             n = sum(count_tokens(x.text) + 4 for _, x in group)
             if used + n > budget and chosen:
                 continue
-            for item in group:
-                chosen.append(item)
-                taken.add(id(item[1]))
+            chosen.extend(group)
+            taken.update(id(x) for _, x in group)
             used += n
+        return chosen
+
+    def build(self, question: str, query_vec: np.ndarray, sections: list[SectionHit],
+              budget_tokens: int | None = None) -> list[EvidenceItem]:
+        cands = self.candidates(sections)
+        if not cands:
+            return []
+        scored = self._score(question, query_vec, sections, cands)
+        q_terms = list(dict.fromkeys(terms(question)))
+        chosen = self._choose(scored, q_terms, budget_tokens or self.settings.answer.evidence_tokens)
         # number in reading order: by section rank, then position in the section
         chosen.sort(key=lambda x: (x[1].section_rank, x[1].position))
         return [EvidenceItem(number=i + 1, ref=c.hit.ref, text=c.text, start=c.span.start, end=c.span.end,

@@ -22,7 +22,7 @@ from typing import Literal, Sequence
 from dateutil import parser as date_parser
 
 from assistant.models import Filters
-from assistant.text.dates import ENGLISH_MONTHS, long_date
+from assistant.text.dates import ENGLISH_MONTHS, date_to_int, long_date
 from assistant.text.lexicon import word_map, word_set
 
 Intent = Literal["fact", "last", "first", "which", "timeline"]
@@ -228,19 +228,28 @@ class SearchPlan:
     missing: str | None = None
 
 
+def _meet(scope: Scope, user: Filters | None) -> Filters:
+    """The scope's date range within the user's filters."""
+    los = [d for d in (scope.date_from, user.date_from if user else None) if d]
+    his = [d for d in (scope.date_to, user.date_to if user else None) if d]
+    return Filters(briefing_ids=user.briefing_ids if user else (), date_from=max(los, default=None),
+                   date_to=min(his, default=None))
+
+
+def _missing(scope: Scope, dates: Sequence[str]) -> str:
+    near = ", ".join(long_date(d) for d in nearest_dates(scope.date_from or scope.date_to, dates))
+    what = f"on {long_date(scope.date_from.isoformat())}" if scope.one_day else scope.describe().replace(
+        "briefings ", "", 1)
+    return f"No briefing {what} is indexed" + (f"; nearest: {near}" if near else "")
+
+
 def plan_search(scope: Scope, user: Filters | None, dates: Sequence[str]) -> SearchPlan:
     if not (scope.date_from or scope.date_to):
         return SearchPlan((user,))
-    lo = max([d for d in (scope.date_from, user.date_from if user else None) if d], default=None)
-    hi = min([d for d in (scope.date_to, user.date_to if user else None) if d], default=None)
-    scoped = Filters(briefing_ids=user.briefing_ids if user else (), date_from=lo, date_to=hi)
-    inside = [d for d in dates if d and (lo is None or d >= lo.isoformat()) and (hi is None or d <= hi.isoformat())]
-    if not inside:
-        if not scope.strict:
-            return SearchPlan((user,))
-        near = ", ".join(long_date(d) for d in nearest_dates(scope.date_from or scope.date_to, dates))
-        what = f"on {long_date(scope.date_from.isoformat())}" if scope.one_day else scope.describe().replace(
-            "briefings ", "", 1)
-        return SearchPlan((), missing=f"No briefing {what} is indexed" + (f"; nearest: {near}" if near else ""))
-    described = f"Searched {scope.describe()}" if scope.strict else f"Searched {scope.describe()} first"
-    return SearchPlan((scoped,) if scope.strict else (scoped, user), scope=described)
+    scoped = _meet(scope, user)
+    dated = Filters(date_from=scoped.date_from, date_to=scoped.date_to)  # the dates alone
+    if not any(dated.accepts("", date_to_int(d)) for d in dates if d):
+        return SearchPlan((user,)) if not scope.strict else SearchPlan((), missing=_missing(scope, dates))
+    if scope.strict:
+        return SearchPlan((scoped,), scope=f"Searched {scope.describe()}")
+    return SearchPlan((scoped, user), scope=f"Searched {scope.describe()} first")

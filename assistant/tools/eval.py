@@ -90,45 +90,42 @@ def _mean(values: Iterable[float]) -> float | None:
     return round(statistics.fmean(v), 4) if v else None
 
 
+def _record(item: QAItem, hits: list, answer: Answer, k: int, retrieval_ms: float, answer_ms: float) -> dict:
+    """One question's outcome, as the JSON result stores it."""
+    ranks = [i for i, h in enumerate(hits) if is_gold(item, h.ref.section_title, h.ref.briefing_date)]
+    answered = not answer.abstained
+    claims = split_claims(answer.text) if answered else []
+    ttft = answer.timings.get("ttft_ms")
+    return {
+        "id": item.id, "question": item.question, "answerable": item.answerable, "category": item.category,
+        "gold_sections": item.sections, "scope": answer.scope,
+        "timeline_dates": [e.citation.ref.briefing_date for e in answer.timeline],
+        "expected_dates": item.expected_dates,
+        "retrieved": [_ref(h.ref) for h in hits[:k]],
+        "gold_rank": ranks[0] + 1 if ranks else None,
+        "answer": answer.text, "abstained": answer.abstained, "mode": answer.mode, "notice": answer.notice,
+        "keyword_hit": item.answerable and answered and keyword_hit(item, answer.text),
+        "citations": [_citation(item, c) for c in answer.citations],
+        "disagreements": disagreements(answer.text, answer.citations) if answered else [],
+        "sentences": len(claims),
+        "cited_sentences": sum(1 for c in claims if c.markers),
+        "latency_ms": {"retrieval": round(retrieval_ms, 1), "answer": round(answer_ms, 1),
+                       "ttft": round(ttft, 1) if ttft is not None else None},
+    }
+
+
 def evaluate(assistant, items: list[QAItem], mode: str | None = None, k: int = 5,
              show_progress: bool = True) -> dict:
     mode = mode or assistant.settings.generation.llm
-    depth = max(k, 5)
     per_question = []
     for item in tqdm(items, desc=f"eval ({mode})", unit="q", disable=not show_progress, file=sys.stderr):
         history = [{"role": "user", "content": h} for h in item.history] or None
         t0 = time.perf_counter()
-        hits = assistant.retrieve(item.question, k=depth, history=history)
-        retrieval_ms = (time.perf_counter() - t0) * 1000
-        ranks = [i for i, h in enumerate(hits) if is_gold(item, h.ref.section_title, h.ref.briefing_date)]
+        hits = assistant.retrieve(item.question, k=max(k, 5), history=history)
         t1 = time.perf_counter()
         answer: Answer = assistant.ask(item.question, history=history, mode=mode)
-        answer_ms = (time.perf_counter() - t1) * 1000
-        claims = split_claims(answer.text) if not answer.abstained else []
-        cited = [c for c in claims if c.markers]
-        per_question.append({
-            "id": item.id,
-            "question": item.question,
-            "answerable": item.answerable,
-            "category": item.category,
-            "gold_sections": item.sections,
-            "scope": answer.scope,
-            "timeline_dates": [e.citation.ref.briefing_date for e in answer.timeline],
-            "expected_dates": item.expected_dates,
-            "retrieved": [_ref(h.ref) for h in hits[:k]],
-            "gold_rank": ranks[0] + 1 if ranks else None,
-            "answer": answer.text,
-            "abstained": answer.abstained,
-            "mode": answer.mode,
-            "notice": answer.notice,
-            "keyword_hit": keyword_hit(item, answer.text) if item.answerable and not answer.abstained else False,
-            "citations": [_citation(item, c) for c in answer.citations],
-            "disagreements": disagreements(answer.text, answer.citations) if not answer.abstained else [],
-            "sentences": len(claims),
-            "cited_sentences": len(cited),
-            "latency_ms": {"retrieval": round(retrieval_ms, 1), "answer": round(answer_ms, 1),
-                           "ttft": round(answer.timings["ttft_ms"], 1) if "ttft_ms" in answer.timings else None},
-        })
+        t2 = time.perf_counter()
+        per_question.append(_record(item, hits, answer, k, (t1 - t0) * 1000, (t2 - t1) * 1000))
     return summarise(per_question, mode, k)
 
 
@@ -141,45 +138,54 @@ def _citation(item: QAItem, c: Citation) -> dict:
             "quote": c.quote, "start": c.start, "end": c.end, "gold": is_gold(item, c.ref.section_title, c.ref.briefing_date)}
 
 
-def summarise(per_question: list[dict], mode: str, k: int) -> dict:
-    ans = [q for q in per_question if q["answerable"]]
-    unans = [q for q in per_question if not q["answerable"]]
+def _retrieval_metrics(ans: list[dict]) -> dict:
     ranks = [q["gold_rank"] for q in ans]
 
     def recall(n: int) -> float | None:
         return _mean(1.0 if r is not None and r <= n else 0.0 for r in ranks)
 
+    return {"recall@1": recall(1), "recall@3": recall(3), "recall@5": recall(5),
+            "mrr": _mean(1.0 / r if r else 0.0 for r in ranks)}
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _answer_metrics(per_question: list[dict], ans: list[dict], unans: list[dict]) -> dict:
     answered = [q for q in ans if not q["abstained"]]
     citations = [c for q in ans for c in q["citations"]]
-    sentences = sum(q["sentences"] for q in answered)
+    return {
+        "keyword_accuracy": _mean(1.0 if q["keyword_hit"] else 0.0 for q in ans),
+        "citation_precision": _ratio(sum(c["gold"] for c in citations), len(citations)),
+        "citation_coverage": _ratio(sum(q["cited_sentences"] for q in answered), sum(q["sentences"] for q in answered)),
+        "abstention_recall": _mean(1.0 if q["abstained"] else 0.0 for q in unans),
+        "false_abstention_rate": _mean(1.0 if q["abstained"] else 0.0 for q in ans),
+        # answer sentences whose number, name, date or negation is not in the passage they cite
+        "inconsistent_sentences": sum(len(q["disagreements"]) for q in per_question),
+    }
+
+
+def _latency_metrics(per_question: list[dict]) -> dict:
     ttft = [q["latency_ms"]["ttft"] for q in per_question if q["latency_ms"]["ttft"] is not None]
     answer_lat = [q["latency_ms"]["answer"] for q in per_question]
+    return {"retrieval_p50": _p([q["latency_ms"]["retrieval"] for q in per_question], 0.5),
+            "answer_p50": _p(answer_lat, 0.5), "answer_p95": _p(answer_lat, 0.95), "ttft_p50": _p(ttft, 0.5)}
+
+
+def summarise(per_question: list[dict], mode: str, k: int) -> dict:
+    ans = [q for q in per_question if q["answerable"]]
+    unans = [q for q in per_question if not q["answerable"]]
+    categories = sorted({q["category"] for q in per_question if q["category"]})
     return {
         "n_questions": len(per_question),
         "mode": mode,
         "k": k,
-        "retrieval": {
-            "recall@1": recall(1), "recall@3": recall(3), "recall@5": recall(5),
-            "mrr": _mean(1.0 / r if r else 0.0 for r in ranks),
-        },
-        "answers": {
-            "keyword_accuracy": _mean(1.0 if q["keyword_hit"] else 0.0 for q in ans),
-            "citation_precision": round(sum(c["gold"] for c in citations) / len(citations), 4) if citations else None,
-            "citation_coverage": round(sum(q["cited_sentences"] for q in answered) / sentences, 4) if sentences else None,
-            "abstention_recall": _mean(1.0 if q["abstained"] else 0.0 for q in unans),
-            "false_abstention_rate": _mean(1.0 if q["abstained"] else 0.0 for q in ans),
-            # answer sentences whose number, name, date or negation is not in the passage they cite
-            "inconsistent_sentences": sum(len(q["disagreements"]) for q in per_question),
-        },
-        "latency_ms": {
-            "retrieval_p50": _p([q["latency_ms"]["retrieval"] for q in per_question], 0.5),
-            "answer_p50": _p(answer_lat, 0.5),
-            "answer_p95": _p(answer_lat, 0.95),
-            "ttft_p50": _p(ttft, 0.5),
-        },
+        "retrieval": _retrieval_metrics(ans),
+        "answers": _answer_metrics(per_question, ans, unans),
+        "latency_ms": _latency_metrics(per_question),
         "timeline": _timeline_metrics(per_question),
-        "by_category": {cat: _category_metrics([q for q in per_question if q["category"] == cat])
-                        for cat in sorted({q["category"] for q in per_question if q["category"]})},
+        "by_category": {cat: _category_metrics([q for q in per_question if q["category"] == cat]) for cat in categories},
         "per_question": per_question,
     }
 
