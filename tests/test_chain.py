@@ -194,7 +194,7 @@ def test_the_models_phrase_leads_when_it_is_in_its_passage(settings, sample_inde
     chat = EvidenceEchoChat(lead="the Sandinista National Liberation Front")
     a = with_chat(settings, sample_index, embedder, chat).ask(NICARAGUA_Q, mode="local")
     assert a.mode == "local" and a.notice is None
-    assert a.text.startswith("the Sandinista National Liberation Front — “") and a.lead in a.citations[0].quote
+    assert a.text.startswith("the Sandinista National Liberation Front [1] — “") and a.lead in a.citations[0].quote
     assert_verified(a, sample_index)
 
 

@@ -63,7 +63,7 @@ def _item(number: int, text: str, score: float = 1.0) -> EvidenceItem:
 
 def test_compose_leads_with_the_phrase_and_quotes_every_sentence_with_its_citation(tagger):
     c = compose([_item(1, LIBYA)], "Who convened the Paris conference on Libya?", tagger)
-    assert c.text == f"Emmanuel Macron — “{LIBYA}” [1]"
+    assert c.text == f"Emmanuel Macron [1] — “{LIBYA}” [1]"
     assert [x.number for x in c.citations] == [1] and c.citations[0].quote == LIBYA
 
 

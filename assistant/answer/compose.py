@@ -98,7 +98,10 @@ def compose(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagg
         lead = pick_lead(best.body, question, expected_answer(question), tagger)
     quotes = " ".join(f"“{clean(e.body)}” [{i + 1}]" for i, e in enumerate(ordered))
     lead = clean(lead) if lead else None
-    text = f"{lead} — {quotes}" if lead else quotes
+    if not lead:
+        return Composed(quotes, citations, None, list(ordered))
+    home = next((i + 1 for i, e in enumerate(ordered) if lead.lower() in " ".join(e.body.split()).lower()), 1)
+    text = f"{lead} [{home}] — {quotes}"  # the lead cites the sentence it is copied from
     return Composed(text, citations, lead, list(ordered))
 
 

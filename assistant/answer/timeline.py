@@ -81,12 +81,12 @@ def timeline_text(intent: str, entries: list[TimelineEntry]) -> str:
     if intent == "last":
         e = entries[-1]
         head = f"The latest briefing that addresses it is that of {long_date(e.citation.ref.briefing_date)}."
-        return "\n".join([head, line(e)] + ([f"Earlier: {len(entries) - 1} more briefing(s), listed below."]
-                                            if len(entries) > 1 else []))
+        return "\n\n".join([head, line(e)] + ([f"Earlier: {len(entries) - 1} more briefing(s), listed below."]
+                                                if len(entries) > 1 else []))
     if intent == "first":
         e = entries[0]
         head = f"The earliest briefing that addresses it is that of {long_date(e.citation.ref.briefing_date)}."
-        return "\n".join([head, line(e)])
+        return "\n\n".join([head, line(e)])
     n = len(entries)
     head = f"{n} briefing{'s' if n != 1 else ''} address{'es' if n == 1 else ''} it, by date:"
-    return "\n".join([head] + [line(e) for e in entries])
+    return "\n\n".join([head] + [line(e) for e in entries])
