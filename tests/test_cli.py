@@ -212,3 +212,18 @@ def test_unknown_llm_choice_is_a_usage_error(run):
     with pytest.raises(SystemExit) as exit_:
         run("ask", NICARAGUA_Q, "--llm", "gpt-17")
     assert exit_.value.code == 2
+
+
+def test_timeline_command(run, sample_copy):
+    assert run("ingest", "--quiet", str(sample_copy))[0] == 0
+    code, out, err = run("timeline", "Nicaragua election", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["query"] == "Nicaragua election" and data["entries"]
+    e = data["entries"][0]
+    assert e["briefing_date"] == "2021-11-10" and e["section_title"] == "Nicaragua election results"
+    from assistant.text import normalise
+
+    assert e["quote"] and normalise(sample_copy.read_text(encoding="utf-8"))[e["start"]:e["end"]] == e["quote"]
+    code, out, _ = run("timeline", "Nicaragua election", "--from", "2022-01-01")
+    assert code == 0 and "no briefing addresses" in out

@@ -186,6 +186,24 @@ def cmd_ask(args) -> int:
     return 0
 
 
+def cmd_timeline(args) -> int:
+    from assistant.text import long_date
+
+    settings = _settings(args)
+    assistant = _assistant(settings)
+    entries = assistant.timeline(args.query, date_from=args.date_from, date_to=args.date_to, limit=args.limit)
+    if args.json:
+        print(json.dumps({"query": args.query, "entries": [e.to_json() for e in entries]}, indent=2,
+                         ensure_ascii=False))
+        return 0
+    if not entries:
+        print(f"no briefing addresses “{args.query}”")
+    for e in entries:
+        c = e.citation
+        print(f"{long_date(c.ref.briefing_date):>18}  {c.ref.section_title}\n{'':>18}  “{e.text}” [{c.number}]")
+    return 0
+
+
 def cmd_eval(args) -> int:
     from assistant.tools.eval import evaluate, load_qa, to_markdown
 
@@ -266,6 +284,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--date-from", help="YYYY-MM-DD")
     s.add_argument("--date-to", help="YYYY-MM-DD")
     s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("timeline", help="the briefings that address a topic, by date, each with its passage")
+    s.add_argument("query")
+    s.add_argument("--from", dest="date_from", help="YYYY-MM-DD")
+    s.add_argument("--to", dest="date_to", help="YYYY-MM-DD")
+    s.add_argument("--limit", type=int, help="most briefings listed (default: ASSISTANT_TIMELINE_ENTRIES)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_timeline)
 
     s = sub.add_parser("eval", help="evaluate on a QA file")
     s.add_argument("--qa", required=True)
