@@ -214,7 +214,9 @@ class Assistant:
                                                             for e in chosen):
             return None, f"chose passages that hold no {wanted.name} the question asks for"
         grounded = grounded_lead(lead, chosen, question, self.entities)
-        return compose(chosen, question, self.entities, lead=grounded), None
+        # the model picks the answer phrase; what is quoted is never less than the extractive answer
+        quoted = {e.number: e for e in [*select_sentences(evidence, question), *chosen]}
+        return compose(list(quoted.values()), question, self.entities, lead=grounded), None
 
     def _support(self, topic: str, plan: SearchPlan,
                  timings: dict[str, float]) -> tuple[Decision, list[EvidenceItem]]:
