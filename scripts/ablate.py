@@ -19,7 +19,7 @@ from assistant.ingest.ingestor import Ingestor  # noqa: E402
 from assistant.tools.eval import evaluate, load_qa  # noqa: E402
 
 KNOBS = [(evidence, "LEXICAL_WEIGHT"), (evidence, "FOCUS_WEIGHT"), (evidence, "QUESTION_PENALTY"),
-         (evidence, "LEAD_BONUS"), (evidence, "TYPE_BONUS"), (evidence, "FRAGMENT_PENALTY"), (extractive, "EXTRACTIVE_MARGIN"),
+         (evidence, "LEAD_BONUS"), (evidence, "FRAGMENT_PENALTY"), (extractive, "EXTRACTIVE_MARGIN"),
          (compose, "_LEAD_REACH")]
 METRICS = ("recall@1", "keyword_accuracy", "citation_precision", "abstention_recall", "false_abstention_rate")
 

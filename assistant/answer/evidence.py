@@ -17,8 +17,6 @@ from assistant.store.index import Index
 from assistant.models import EvidenceItem, SectionHit
 from assistant.text import Span, count_tokens, terms, words
 from assistant.text.lexicon import alternation
-from assistant.answer.answer_types import expected_answer
-from assistant.answer.entities import EntityTagger
 
 
 class VectorCache:
@@ -93,11 +91,10 @@ def _wanted(rank: int, hit: SectionHit, sents: list[Span]) -> list[int]:
 
 
 class EvidenceBuilder:
-    def __init__(self, index: Index, cache: VectorCache, settings: Settings, tagger: EntityTagger | None = None):
+    def __init__(self, index: Index, cache: VectorCache, settings: Settings):
         self.index = index
         self.cache = cache
         self.settings = settings
-        self.tagger = tagger
 
     def candidates(self, sections: list[SectionHit]) -> list[Candidate]:
         """All sentences of the supporting section (when it is not huge); for the others, the
@@ -141,17 +138,6 @@ class EvidenceBuilder:
         scored.sort(key=lambda x: x[0], reverse=True)
         return scored
 
-    def _typed(self, question: str, scored: list[tuple[float, Candidate]]) -> list[tuple[float, Candidate]]:
-        """For who/when/where/how-many questions, the best-scored sentences that hold an entity of
-        the asked kind (spaCy) move up by ``TYPE_BONUS`` ("Russia will be represented by … Lavrov"
-        answers "Who represents Russia…" better than the sentence that restates the question)."""
-        wanted = expected_answer(question)
-        if wanted is None or self.tagger is None:
-            return scored
-        top = scored[:TYPED_CANDIDATES]
-        rescored = [(sc + (TYPE_BONUS if wanted.answers(c.body, question, self.tagger) else 0.0), c) for sc, c in top]
-        return sorted(rescored, key=lambda x: x[0], reverse=True) + scored[TYPED_CANDIDATES:]
-
     def _choose(self, scored: list[tuple[float, Candidate]], q_terms: list[str],
                 budget: int) -> list[tuple[float, Candidate]]:
         """The best sentences, each with the neighbours it cannot be read without, within the
@@ -181,7 +167,7 @@ class EvidenceBuilder:
         cands = self.candidates(sections)
         if not cands:
             return []
-        scored = self._typed(question, self._score(question, query_vec, sections, cands))
+        scored = self._score(question, query_vec, sections, cands)
         q_terms = list(dict.fromkeys(terms(question)))
         chosen = self._choose(scored, q_terms, budget_tokens or self.settings.answer.evidence_tokens)
         # number in reading order: by section rank, then position in the section
@@ -209,8 +195,6 @@ def neighbours_needed(sentence: str, question_terms: list[str]) -> list[int]:
 
 
 LEXICAL_WEIGHT = 0.5
-TYPE_BONUS = 0.15
-TYPED_CANDIDATES = 8  # sentences checked for an entity of the asked kind (spaCy runs on these only)
 FRAGMENT_PENALTY = 0.05
 FOCUS_WEIGHT = 0.8
 QUESTION_PENALTY = 0.25
