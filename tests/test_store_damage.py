@@ -256,3 +256,34 @@ def test_a_failed_registry_write_leaves_no_temp_file(damaged_copy, monkeypatch):
     monkeypatch.setattr(os, "fsync", real_fsync)
     assert not list(damaged_copy.glob(".*.tmp"))
     assert finds_the_section(damaged_copy)
+
+
+def test_an_index_of_the_previous_format_is_upgraded_by_repair(damaged_copy, run):
+    """Format 1: parsed files without their entry, no text store, one bm25s index in bm25/."""
+    registry = json.loads((damaged_copy / "registry.json").read_text())
+    parsed = _one(damaged_copy / "briefings", "*.json")
+    legacy_name = ".".join(parsed.name.split(".")[:2]) + ".json"
+    data = json.loads(parsed.read_text())
+    del data["entry"]
+    (damaged_copy / "briefings" / legacy_name).write_text(json.dumps(data))
+    parsed.unlink()
+    for entry in registry["briefings"].values():
+        for key in ("doc_bytes", "bm25_segment"):
+            del entry[key]
+        entry["doc_file"] = legacy_name
+    v1 = {"version": 1, "generation": registry["generation"], "embed_model": "hash-embedder",
+          "briefings": registry["briefings"], "pending": None}
+    (damaged_copy / "registry.json").write_text(json.dumps(v1))
+    shutil.rmtree(damaged_copy / "bm25")
+    (damaged_copy / "bm25").mkdir()
+    (damaged_copy / "bm25" / "params.index.json").write_text("{}")
+    for p in damaged_copy.glob("docs.sqlite3*"):
+        p.unlink()
+
+    message = _reader_diagnosis(damaged_copy)
+    assert message and "older version of briefing-assistant (index format 1" in message and message.endswith(HINT)
+    code, out, _ = run(damaged_copy, "check", "--repair")
+    assert code == 0 and "upgraded the registry from index format 1 to 2" in out, out
+    assert finds_the_section(damaged_copy)
+    assert not (damaged_copy / "bm25" / "params.index.json").exists()
+    assert json.loads((damaged_copy / "registry.json").read_text())["version"] == 2

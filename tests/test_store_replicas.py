@@ -39,9 +39,11 @@ embedder = HashEmbedder()
 READER = PRELUDE + f"""
 from assistant.answer.retrieval import Retriever
 from assistant.text import terms
+import assistant.store.index
+assistant.store.index.UNSEEN_LIMIT = int(sys.argv[2])  # 0: Chroma is reopened rather than searched exactly
 index = Index(settings, embedder)
 retriever = Retriever(index, embedder, settings)
-question = "{WORD} passports issued in one month"
+question = "{WORD}"
 
 def state():
     sections = retriever.search(question).sections  # refreshes the index first
@@ -54,7 +56,7 @@ def state():
 
 print(json.dumps({{"ready": state(), "t": time.time()}}), flush=True)
 seen = None
-deadline = time.time() + 120
+deadline = time.time() + 600  # killed by the test when it is done
 while time.time() < deadline:
     s = state()
     if s != seen:
@@ -108,12 +110,13 @@ def new_briefing(tmp_path) -> Path:
     return path
 
 
-def test_a_second_process_sees_an_ingest_and_a_removal(settings, new_briefing):
+@pytest.mark.parametrize("unseen_limit", [32, 0], ids=["exact-search", "reopen-chroma"])
+def test_a_second_process_sees_an_ingest_and_a_removal(settings, new_briefing, unseen_limit):
     base = Index(settings, HashEmbedder())
     assert Ingestor(base, settings).ingest([SAMPLE], show_progress=False).ok
     base.close()
     index_dir = str(settings.store.index_dir)
-    reader = subprocess.Popen([sys.executable, "-c", READER, index_dir], stdout=subprocess.PIPE,
+    reader = subprocess.Popen([sys.executable, "-c", READER, index_dir, str(unseen_limit)], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT)
     try:
         ready = _wait_for(reader, lambda m: "ready" in m, 120)
@@ -129,7 +132,7 @@ def test_a_second_process_sees_an_ingest_and_a_removal(settings, new_briefing):
     finally:
         reader.kill()
         reader.wait(timeout=10)
-    print(f"visibility latency: ingest {latency_add:.2f} s, removal {latency_remove:.2f} s")
+    print(f"visibility latency ({unseen_limit=}): ingest {latency_add:.2f} s, removal {latency_remove:.2f} s")
     assert latency_add < 3.0 and latency_remove < 3.0
 
 
@@ -151,3 +154,32 @@ def test_another_index_in_the_same_process_sees_a_commit_at_once(settings, new_b
     assert Ingestor(writer, settings).ingest([new_briefing], show_progress=False).ok
     assert [e.briefing_id for e in reader.briefings()] == [NEW_ID]
     assert WORD in reader.briefing(NEW_ID).text
+
+
+def test_a_reader_finishes_its_question_on_the_registry_it_started_with(settings, sample_copy):
+    """A replaced or removed version's text stays readable for ``retire_grace_s`` (a reader may
+    be in the middle of a question when another process commits), then it is deleted."""
+    from assistant.text import terms
+
+    writer = Index(settings, HashEmbedder())
+    assert Ingestor(writer, settings).ingest([sample_copy], show_progress=False).ok
+    reader = Index(settings, HashEmbedder())
+    bid = reader.briefings()[0].briefing_id
+    [(cid, _)] = reader.bm25_search(terms("Russian Direct Investment Fund Sputnik doses"), 1)
+    old_doc = reader.snapshot.registry.briefings[bid].doc_file
+
+    sample_copy.write_text(sample_copy.read_text().replace("2.8 million doses", "3.1 million doses"))
+    assert Ingestor(writer, settings).ingest([sample_copy], show_progress=False).results[0].status == "updated"
+    # the reader, still on the registry it searched, reads what it found: the old version
+    assert "2.8 million doses" in reader.chunk(cid).text and "2.8 million doses" in reader.briefing(bid).text
+    assert reader.section_ref(bid, reader.chunk(cid).section_index).section_title
+    reader.refresh(force=True)  # its next question: the new version
+    assert "3.1 million doses" in reader.briefing(bid).text and reader.chunk(cid) is None
+
+    writer.remove(bid)
+    assert old_doc in writer.snapshot.registry.retired
+    assert writer.parts.docs.docs_of(bid)  # kept for the grace period
+    quick = Index(settings.replace(retire_grace_s=0.0), HashEmbedder())
+    with quick.writing():
+        pass  # the next write deletes what was retired long enough ago
+    assert not quick.parts.docs.docs_of(bid) and not quick.snapshot.registry.retired

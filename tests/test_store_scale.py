@@ -7,6 +7,7 @@ The measurements reported in the store's notes are made with this module as a sc
     python -m tests.test_store_scale build --briefings 2000 --out /tmp/scale   # ingest, timed
     python -m tests.test_store_scale rss --index /tmp/scale/index-200            # RSS of a reader
     python -m tests.test_store_scale add-one --index /tmp/scale/index-2000       # 1 more briefing
+    python -m tests.test_store_scale visibility --index /tmp/scale/index-2000    # seen by another process
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def cmd_add_one(args) -> None:
     folder = index_dir.parent / "extra"
     index = Index(_settings(index_dir), _embedder())
     n = len(index.briefings())
-    files = synthetic_files(folder, 100000 + n, 100000 + n + 1)
+    files = synthetic_files(folder, n + 1, n + 2)
     read_everything(index, 1)  # Chroma and the caches warm, as in a running web chat
     t0 = time.perf_counter()
     report = Ingestor(index, index.settings).ingest(files[:1], show_progress=False)
@@ -123,6 +124,27 @@ def cmd_add_one(args) -> None:
     new_process = time.perf_counter() - t0
     print(json.dumps({"briefings": n, "add_one_in_process_s": round(in_process, 2),
                       "add_one_new_process_s": round(new_process, 2)}))
+
+
+def cmd_visibility(args) -> None:
+    """Seconds until a reader process that keeps the index open retrieves a briefing another
+    process ingested, and stops retrieving it after its removal (the index is left as it was)."""
+    from tests import test_store_replicas as t
+
+    source = Path(args.index).parent / f"{t.NEW_ID}.txt"
+    source.write_text(t.SAMPLE.read_text(encoding="utf-8").replace("Afghanistan", t.WORD), encoding="utf-8")
+    reader = subprocess.Popen([sys.executable, "-c", t.READER, args.index, str(args.unseen_limit)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=t._env(), cwd=ROOT)
+    try:
+        t._wait_for(reader, lambda m: "ready" in m, 600)
+        added = t._run(t.WRITER, args.index, "ingest", str(source))
+        seen = t._wait_for(reader, lambda m: m.get("state") and all(m["state"].values()), 120)
+        removed = t._run(t.WRITER, args.index, "remove", t.NEW_ID)
+        gone = t._wait_for(reader, lambda m: m.get("state") and not any(m["state"].values()), 120)
+    finally:
+        reader.kill()
+    print(json.dumps({"ingest_visible_after_s": round(seen["t"] - added["t"], 2),
+                      "removal_visible_after_s": round(gone["t"] - removed["t"], 2)}))
 
 
 def cmd_ingest(args) -> None:
@@ -146,6 +168,10 @@ def main(argv: list[str] | None = None) -> None:
     s = sub.add_parser("add-one")
     s.add_argument("--index", required=True)
     s.set_defaults(func=cmd_add_one)
+    s = sub.add_parser("visibility")
+    s.add_argument("--index", required=True)
+    s.add_argument("--unseen-limit", type=int, default=32, help="0: the reader reopens Chroma instead")
+    s.set_defaults(func=cmd_visibility)
     s = sub.add_parser("_ingest")
     s.add_argument("index")
     s.add_argument("files", nargs="+")

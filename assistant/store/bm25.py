@@ -305,14 +305,15 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     return part[np.argsort(-scores[part], kind="stable")]
 
 
-def merge_plan(sizes: dict[str, int], factor: int) -> list[str] | None:
-    """Segments to merge next (tiered: ``factor`` segments of one size tier, a tier being a power
-    of ``factor`` in live documents), or None. Keeps the number of segments logarithmic in the
-    corpus and every document rewritten a logarithmic number of times."""
+def merge_plan(sizes: dict[str, int], factor: int, floor: int = 512) -> list[str] | None:
+    """Segments to merge next, or None. Tiered: ``factor`` segments of one tier are merged, a
+    tier being a power of ``factor`` times ``floor`` live documents (all segments below ``floor``
+    are one tier, so that the one-file segments of an ingest are merged ``factor`` at a time). The
+    number of segments stays logarithmic in the corpus, and so does the number of times a
+    document is rewritten."""
     tiers: dict[int, list[str]] = {}
     for name, n in sizes.items():
-        tier = int(math.log(max(n, 1), factor)) if factor > 1 else 0
-        tiers.setdefault(tier, []).append(name)
+        tiers.setdefault(int(math.log(max(n, floor) / floor, factor)), []).append(name)
     for tier in sorted(tiers):
         if len(tiers[tier]) >= factor:
             return sorted(tiers[tier], key=lambda n: sizes[n])[:factor]

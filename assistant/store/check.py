@@ -224,17 +224,22 @@ def _check_docs(parts: "Parts", reg: Registry, ids: dict[str, set[str]], report:
             return
         stored = parts.docs.doc_names()
         for e in reg.briefings.values():
-            have = parts.docs.chunk_ids(e.doc_file) if e.doc_file in stored else set()
-            want = ids.get(e.briefing_id)
-            if e.doc_file not in stored or (want is not None and have != want) or len(have) != e.chunk_count:
-                report.add("docs", f"{parts.docs.name} lacks the text of {e.briefing_id}", briefing_id=e.briefing_id)
-                ids.setdefault(e.briefing_id, have)
+            _check_doc_rows(parts, e, stored, ids, report)
         live = {e.doc_file for e in reg.briefings.values()}
-        extra = [d for d in stored if d not in live]
+        extra = [d for d in stored if d not in reg.retired and d not in live]
         if extra:
             report.add("docs", f"{parts.docs.name} holds {len(extra)} version(s) no longer listed", fatal=False)
     except DocStoreError as err:
         report.add("docs", str(err))
+
+
+def _check_doc_rows(parts: "Parts", e: RegistryEntry, stored: dict[str, str], ids: dict[str, set[str]],
+                    report: CheckReport) -> None:
+    have = parts.docs.chunk_ids(e.doc_file) if e.doc_file in stored else set()
+    want = ids.get(e.briefing_id)
+    if e.doc_file not in stored or (want is not None and have != want) or len(have) != e.chunk_count:
+        report.add("docs", f"{parts.docs.name} lacks the text of {e.briefing_id}", briefing_id=e.briefing_id)
+        ids.setdefault(e.briefing_id, have)
 
 
 def bm25_problems(parts: "Parts", reg: Registry) -> tuple[dict[str, str], list[str]]:

@@ -7,10 +7,12 @@ deleted after it, so readers of either registry find theirs."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import zlib
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Hashable, Iterable, Mapping, Sequence, TypeVar
 
@@ -19,11 +21,38 @@ from assistant.models import Briefing, Chunk
 T = TypeVar("T")
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS docs (doc TEXT PRIMARY KEY, briefing_id TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (doc TEXT PRIMARY KEY, briefing_id TEXT NOT NULL, data BLOB NOT NULL,
+                                 outline BLOB);
 CREATE TABLE IF NOT EXISTS chunks (doc TEXT NOT NULL, id TEXT NOT NULL, data BLOB NOT NULL,
                                    PRIMARY KEY (doc, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS chunks_by_id ON chunks (id);
 """
+
+
+@dataclass(frozen=True)
+class Outline:
+    """A briefing's header and its sections' titles and spans: what a search result names,
+    a few hundred bytes instead of the whole parsed briefing."""
+
+    briefing_id: str
+    date: str | None
+    title: str
+    speaker: str | None
+    sections: tuple[tuple[int, str, str, int, int], ...]  # (index, title, kind, start, end)
+
+    @classmethod
+    def of(cls, b: Briefing) -> "Outline":
+        return cls(b.id, b.date, b.title, b.speaker, tuple((s.index, s.title, s.kind, s.start, s.end)
+                                                            for s in b.sections))
+
+    def to_json(self) -> bytes:
+        return json.dumps([self.briefing_id, self.date, self.title, self.speaker, self.sections],
+                          ensure_ascii=False).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> "Outline":
+        bid, date, title, speaker, sections = json.loads(raw)
+        return cls(bid, date, title, speaker, tuple(tuple(s) for s in sections))
 
 
 class DocStoreError(Exception):
@@ -62,17 +91,21 @@ class LRU:
         return len(self._items)
 
 
-def _pack(model) -> bytes:
-    return zlib.compress(model.model_dump_json().encode("utf-8"), 1)
+def _pack(model, compress: bool = True) -> bytes:
+    """A model's JSON; compressed for chunks (small, many), plain for briefings (read whole, where
+    decompressing would cost more than the disk it saves)."""
+    data = model.model_dump_json().encode("utf-8")
+    return zlib.compress(data, 1) if compress else data
 
 
 class DocStore:
-    def __init__(self, path: Path, cache_briefings: int = 32, cache_chunks: int = 4096):
+    def __init__(self, path: Path, cache_briefings: int = 32, cache_chunks: int = 4096, cache_outlines: int = 4096):
         self.path = path
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.RLock()
         self._briefings = LRU(cache_briefings)
         self._chunks = LRU(cache_chunks)
+        self._outlines = LRU(cache_outlines)
 
     @property
     def name(self) -> str:
@@ -88,6 +121,8 @@ class DocStore:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=FULL")
                 conn.executescript(_SCHEMA)
+                if "outline" not in {row[1] for row in conn.execute("PRAGMA table_info(docs)")}:
+                    conn.execute("ALTER TABLE docs ADD COLUMN outline BLOB")  # written before outlines
             except sqlite3.Error as err:
                 raise DocStoreError(f"{self.name} cannot be opened ({err})") from None
             self._conn = conn
@@ -102,7 +137,7 @@ class DocStore:
 
     def _load(self, blob: bytes, model: type[T], what: str) -> T:
         try:
-            return model.model_validate_json(zlib.decompress(blob))
+            return model.model_validate_json(blob if blob[:1] == b"{" else zlib.decompress(blob))
         except (zlib.error, ValueError) as err:
             raise DocStoreError(f"{self.name}: the stored {what} is unreadable ({type(err).__name__})") from None
 
@@ -113,6 +148,7 @@ class DocStore:
                 self._conn = None
             self._briefings.clear()
             self._chunks.clear()
+            self._outlines.clear()
 
     # ---------------------------------------------------------------- writing
     def put(self, doc: str, briefing: Briefing, chunks: Sequence[Chunk]) -> None:
@@ -123,7 +159,8 @@ class DocStore:
             try:
                 db.execute("BEGIN IMMEDIATE")
                 db.execute("DELETE FROM chunks WHERE doc = ?", (doc,))
-                db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?)", (doc, briefing.id, _pack(briefing)))
+                db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)",
+                           (doc, briefing.id, _pack(briefing, compress=False), Outline.of(briefing).to_json()))
                 db.executemany("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?)", rows)
                 db.execute("COMMIT")
             except BaseException as err:
@@ -162,6 +199,25 @@ class DocStore:
         self._briefings.put(doc, briefing)
         return briefing
 
+    def outline(self, doc: str) -> Outline | None:
+        cached = self._outlines.get(doc)
+        if cached is not None:
+            return cached
+        rows = self._query("SELECT outline FROM docs WHERE doc = ?", (doc,))
+        if not rows:
+            return None
+        if rows[0][0] is None:  # a row written without it: from the briefing
+            briefing = self.briefing(doc)
+            outline = Outline.of(briefing) if briefing else None
+        else:
+            try:
+                outline = Outline.from_json(rows[0][0])
+            except (ValueError, TypeError) as err:
+                raise DocStoreError(f"{self.name}: the stored outline of {doc} is unreadable ({err})") from None
+        if outline is not None:
+            self._outlines.put(doc, outline)
+        return outline
+
     def chunk(self, chunk_id: str, live_docs: Mapping[str, str] | Callable[[str], bool]) -> Chunk | None:
         """The chunk ``chunk_id`` of whichever live version holds it (``live_docs``: doc -> ...)."""
         is_live = live_docs if callable(live_docs) else live_docs.__contains__
@@ -194,6 +250,9 @@ class DocStore:
     def doc_names(self) -> dict[str, str]:
         """doc -> briefing id of every stored version."""
         return dict(self._query("SELECT doc, briefing_id FROM docs"))
+
+    def docs_of(self, briefing_id: str) -> list[str]:
+        return [d for (d,) in self._query("SELECT doc FROM docs WHERE briefing_id = ?", (briefing_id,))]
 
     def chunk_counts(self, docs: Iterable[str] | None = None) -> dict[str, int]:
         if docs is None:

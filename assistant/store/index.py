@@ -27,7 +27,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import NotInIndex
-from assistant.models import Briefing, Chunk, Filters
+from assistant.models import Briefing, Chunk, Filters, SectionRef
 from assistant.store.bm25 import SegmentStore
 from assistant.store.docstore import DocStore, DocStoreError
 from assistant.store.embedding import Embedder
@@ -39,6 +39,7 @@ from assistant.text.dates import date_to_int
 
 __all__ = ["Index", "DenseHit", "Registry", "RegistryEntry", "PARSER_VERSION", "open_parts"]
 
+UNSEEN_LIMIT = 32  # briefings another process added that are searched exactly before Chroma is reopened
 _LOCAL_COMMITS: dict[str, str] = {}  # index folder -> the last commit any Index of this process made
 
 
@@ -49,7 +50,8 @@ def open_parts(settings: Settings, embedder: Embedder) -> Parts:
     store = settings.store
     variant = embedder_variant(embedder)
     return Parts(root, RegistryFile(root / "registry.json"),
-                 DocStore(root / "docs.sqlite3", store.doc_cache_briefings, store.chunk_cache_size),
+                 DocStore(root / "docs.sqlite3", store.doc_cache_briefings, store.chunk_cache_size,
+                          store.outline_cache_size),
                  SegmentStore(root / "bm25"), VectorStore(settings, root, variant), variant)
 
 
@@ -149,6 +151,23 @@ class Index:
             self.refresh(force=True)  # removed or replaced by another process since this view
         raise NotInIndex(f"no briefing {briefing_id!r} in the index")
 
+    def section_ref(self, briefing_id: str, section_index: int) -> SectionRef:
+        """Where a section is (briefing header, section title, kind and span), without reading the
+        whole briefing: what a search result names."""
+        for attempt in range(2):
+            doc = self._view.doc_of(briefing_id)
+            try:
+                outline = self.parts.docs.outline(doc) if doc else None
+            except DocStoreError as err:
+                raise damaged(self.root, [str(err)]) from None
+            if outline is not None:
+                index, title, kind, start, end = outline.sections[section_index]
+                return SectionRef(briefing_id=briefing_id, briefing_date=outline.date,
+                                  briefing_title=outline.title, speaker=outline.speaker, section_index=index,
+                                  section_title=title, section_kind=kind, start=start, end=end)
+            self.refresh(force=True)
+        raise NotInIndex(f"no briefing {briefing_id!r} in the index")
+
     def chunk(self, chunk_id: str) -> Chunk | None:
         try:
             return self._view.chunk(chunk_id)
@@ -180,11 +199,29 @@ class Index:
             return []
         self.check_vectors()
         try:
-            hits = self.parts.vectors.search(query_vec, min(k, total + 16), filters)
-            live = self.parts.docs.live_ids([(view.doc_of(bid) or "", cid) for cid, bid, _ in hits])
+            unseen = self.parts.vectors.unseen(view.live_docs.keys(), UNSEEN_LIMIT)
+            hits = [(cid, view.doc_of(bid) or "", score) for cid, bid, score in
+                    self.parts.vectors.search(query_vec, min(k, total + 16), filters)]
+            if unseen:
+                hits += self._exact_hits(view, query_vec, unseen, filters)
+            live = self.parts.docs.live_ids([(doc, cid) for cid, doc, _ in hits])
         except (VectorStoreError, DocStoreError) as err:
             raise damaged(self.root, [str(err)]) from None
-        return [DenseHit(cid, score) for cid, _, score in hits if cid in live]
+        best: dict[str, float] = {}
+        for cid, _, score in hits:
+            if cid in live and score > best.get(cid, -2.0):
+                best[cid] = score
+        return [DenseHit(cid, score) for cid, score in sorted(best.items(), key=lambda x: -x[1])[:k]]
+
+    def _exact_hits(self, view: View, query_vec: np.ndarray, docs: list[str],
+                    filters: Filters | None) -> list[tuple[str, str, float]]:
+        """Vectors another process added since this process's Chroma client was opened."""
+        wanted = {}
+        for doc in docs:
+            entry = view.registry.briefings[view.live_docs[doc]]
+            if filters is None or filters.empty or filters.accepts(entry.briefing_id, date_to_int(entry.date)):
+                wanted[doc] = sorted(self.parts.docs.chunk_ids(doc))
+        return self.parts.vectors.exact_search(query_vec, wanted)
 
     def bm25_search(self, query_terms: list[str], k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         view = self._view

@@ -3,8 +3,9 @@
 A change is committed by atomically replacing the file (write a temporary file, fsync, rename).
 Readers see exactly the briefings, chunks and BM25 segments the committed registry lists; a
 ``pending`` briefing id marks a change that was started and must be cleaned up by the next writer
-if it was interrupted. Every commit gets a new ``commit`` token, which is how another process
-notices that it must reload its view (and its Chroma client)."""
+if it was interrupted. Every commit gets a new ``commit`` token; another process notices the
+replaced file with one stat call and reloads its view. A registry that cannot be read is never
+taken for an empty index (that would let the next ingest delete the other briefings' files)."""
 
 from __future__ import annotations
 
@@ -40,10 +41,13 @@ class Registry(BaseModel):
     version: int = REGISTRY_VERSION
     generation: int = 0
     commit: str = ""  # new on every commit
-    vectors_commit: str = ""  # the last commit that added vectors (another process then reopens Chroma)
+    vectors_commit: str = ""  # changes when check --repair rebuilt the vectors: other processes reopen Chroma
     embed_model: str = ""  # the embedder variant every vector was made with
     briefings: dict[str, RegistryEntry] = {}
     pending: str | None = None  # briefing id whose change was started but not finished
+    # text rows of replaced or removed versions, kept a while for readers still answering from an
+    # older registry (parsed file -> when it was retired)
+    retired: dict[str, float] = {}
 
     @property
     def chunk_total(self) -> int:
@@ -112,6 +116,21 @@ def stale_temp_files(folder: Path) -> list[Path]:
         if not pid.isdigit() or int(pid) == os.getpid() or not _pid_alive(int(pid)):
             out.append(p)
     return out
+
+
+def remove_stale_temp_files(*folders: Path) -> int:
+    """Delete what ``stale_temp_files`` finds in these folders; how many there were."""
+    import shutil
+
+    n = 0
+    for folder in folders:
+        for p in stale_temp_files(folder) if folder.is_dir() else []:
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+            n += 1
+    return n
 
 
 class RegistryFile:

@@ -25,7 +25,7 @@ from assistant.store.check import (LEGACY_BM25, CheckReport, bm25_problems, chec
 from assistant.store.docstore import DocStoreError
 from assistant.store.parsed import ParsedFileError, doc_file_name, read_parsed, write_parsed
 from assistant.store.registry import (REGISTRY_VERSION, Registry, RegistryEntry, pipeline_of, pipeline_prefix,
-                                      stale_temp_files)
+                                      remove_stale_temp_files)
 from assistant.store.vectors import VectorStoreError
 from assistant.store.view import Parts
 from assistant.text import terms
@@ -295,8 +295,8 @@ class Repairer:
                 update["pipeline"] = pipeline
             entries[bid] = e.model_copy(update=update)
         base = self.registry or Registry(generation=self.base_generation)
-        reg = base.committed(briefings=entries, pending=None, embed_model=self.parts.variant)
-        if vectors_changed or not reg.vectors_commit or self.registry is None:
+        reg = base.committed(briefings=entries, pending=None, retired={}, embed_model=self.parts.variant)
+        if vectors_changed or not reg.vectors_commit or self.registry is None:  # other processes reopen Chroma
             reg = reg.model_copy(update={"vectors_commit": reg.commit})
         self.parts.registry.write(reg)
 
@@ -312,11 +312,7 @@ class Repairer:
             if p.exists():
                 p.unlink()
                 removed += 1
-        for folder in (self.parts.root, self.parts.briefings_dir, self.parts.segments.folder):
-            for p in stale_temp_files(folder) if folder.is_dir() else []:
-                if p.is_file():
-                    p.unlink(missing_ok=True)
-                    removed += 1
+        removed += remove_stale_temp_files(self.parts.root, self.parts.briefings_dir, self.parts.segments.folder)
         if removed:
             self.did(f"removed {removed} unused or temporary file(s)")
 

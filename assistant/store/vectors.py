@@ -1,17 +1,20 @@
 """The dense side of the index: a Chroma collection (embedded store or server), its where-clause
 for filters, dense search and batched upsert/delete.
 
-An embedded Chroma store keeps its vector index in the memory of the process that opened it and
-does not see what another process adds or deletes later, so the client is shared by every
-``Index`` of this process on that folder and reopened when another process committed a change
-(``sync``); a Chroma server is shared by all processes and never needs it."""
+An embedded Chroma store keeps its vector index (HNSW) in the memory of the process that opened
+it and does not see what another process adds later (its ``get`` does: that reads SQLite). So the
+client is shared by every ``Index`` of this process on that folder and remembers which parsed
+files (briefing versions) its vector index holds; the vectors of versions another process added
+since are searched exactly (a few briefings: a dot product), and the client is reopened (seconds
+for a large index) only when many have accumulated, or when ``check --repair`` rebuilt the store.
+A Chroma server is shared by all processes and always current."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Collection, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -68,7 +71,9 @@ class _SharedClient:
         self.reloadable = reloadable
         self.client = None
         self.collection = None
-        self.seen: str | None = None  # the registry commit whose vectors the open client shows
+        self.seen: str | None = None  # the vector store's epoch the open client shows (a repair changes it)
+        self.known: set[str] | None = None  # parsed files whose vectors the open client's index holds
+        self.exact: dict[str, tuple[list[str], np.ndarray]] = {}  # parsed file -> its vectors, searched exactly
         self.stale = False
         self._cond = threading.Condition()
         self._users = 0
@@ -94,6 +99,7 @@ class _SharedClient:
             while self._users:
                 self._cond.wait()
             self._close()
+            self.exact = {}
             self.client, self.collection = self.factory()
             self.stale = False
         finally:
@@ -177,19 +183,56 @@ class VectorStore:
             self._shared.release()
 
     # ---------------------------------------------------------------- freshness
-    def sync(self, commit: str) -> None:
-        """The committed registry is ``commit``: reopen before the next use unless the client
-        already shows it (this process wrote it, or it was opened after it)."""
+    def sync(self, epoch: str) -> None:
+        """The registry names vector store ``epoch``: reopen before the next use unless the
+        client already shows it."""
         shared = self._shared
-        if shared.seen is None and shared.client is None:
-            shared.seen = commit
-        elif shared.seen != commit:
-            shared.seen = commit
-            shared.stale = shared.stale or shared.reloadable
+        if shared.client is None:
+            shared.seen = epoch
+        elif shared.seen != epoch:
+            shared.seen, shared.stale, shared.known = epoch, shared.stale or shared.reloadable, None
 
-    def saw(self, commit: str) -> None:
-        """This process committed ``commit`` through this client: nothing to reopen."""
-        self._shared.seen = commit
+    def saw(self, live_docs: Iterable[str]) -> None:
+        """This process committed through this client: its index holds exactly these versions."""
+        if self._shared.reloadable:
+            self._shared.known = set(live_docs)
+
+    def unseen(self, live_docs: Collection[str], limit: int) -> list[str]:
+        """Live versions whose vectors the client's in-memory index lacks (another process added
+        them after it was opened); the client is reopened instead when there are more than
+        ``limit`` of them, or of versions gone since."""
+        shared = self._shared
+        if not shared.reloadable:
+            return []
+        known = shared.known
+        if shared.client is None or shared.stale or known is None:
+            shared.known = set(live_docs)  # the client opened next holds them all
+            return []
+        fresh = [d for d in live_docs if d not in known]
+        gone = len(known) - (len(live_docs) - len(fresh))
+        if len(fresh) > limit or gone > limit:
+            shared.stale, shared.known = True, set(live_docs)
+            return []
+        for doc in [d for d in shared.exact if d not in fresh]:
+            del shared.exact[doc]
+        return fresh
+
+    def exact_search(self, query_vec: np.ndarray, docs: dict[str, list[str]]) -> list[tuple[str, str, float]]:
+        """(chunk id, parsed file, cosine similarity) of every vector of these versions
+        (``docs``: parsed file -> its chunk ids), read from the store rather than its index."""
+        out = []
+        for doc, ids in docs.items():
+            cached = self._shared.exact.get(doc)
+            if cached is None:
+                got = self._run("reading vectors", lambda col, i=ids: col.get(ids=list(i), include=["embeddings"]))
+                matrix = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
+                norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+                cached = self._shared.exact[doc] = (list(got["ids"]), matrix / np.maximum(norms, 1e-12))
+            found, matrix = cached
+            if found:
+                q = query_vec / max(float(np.linalg.norm(query_vec)), 1e-12)
+                out.extend((cid, doc, float(s)) for cid, s in zip(found, matrix @ q.astype(np.float32)))
+        return out
 
     def collection(self):
         """The collection object (for tests and tools; the index's own calls go through ``_run``)."""

@@ -5,14 +5,17 @@ its new chunks to Chroma, write its parsed file, its text rows and its BM25 segm
 atomically replace ``registry.json`` (the commit), then clean up what the old version left behind
 and clear ``pending``. An interruption at any point leaves the previous index usable: readers only
 ever see what the committed registry lists, and the next writer finishes the clean-up of the
-``pending`` briefing. Nothing that the registry does not name as pending is ever deleted, so a
-damaged registry cannot cause the loss of other briefings."""
+``pending`` briefing. Nothing of a briefing that is not the pending one is ever deleted, so a
+damaged registry cannot cause the loss of other briefings. The text rows of a replaced or removed
+version are retired rather than deleted, and deleted ``retire_grace_s`` later: a reader in the
+middle of a question on the previous registry still finds them."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import fcntl
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
@@ -22,7 +25,7 @@ from assistant.errors import IndexUnavailable, NotInIndex
 from assistant.models import Briefing, Chunk
 from assistant.store.bm25 import build_segment, merge_plan, merge_segments, new_segment_name
 from assistant.store.parsed import briefing_id_of, doc_file_name, write_parsed
-from assistant.store.registry import Registry, RegistryEntry, stale_temp_files
+from assistant.store.registry import Registry, RegistryEntry, remove_stale_temp_files
 from assistant.store.view import View, open_view
 from assistant.text import terms
 
@@ -79,39 +82,45 @@ class Writer:
                     self.depth = 0
 
     # ---------------------------------------------------------------- registry writes
-    def publish(self, reg: Registry, vectors_changed: bool = True) -> View:
+    def publish(self, reg: Registry) -> View:
         """Commit ``reg`` (already ``committed()``) and make it this process's view."""
-        if vectors_changed:
-            reg = reg.model_copy(update={"vectors_commit": reg.commit})
         self.parts.registry.write(reg)
-        self.parts.vectors.saw(reg.vectors_commit)
         view = open_view(self.parts, self.ix._view, check=False, registry=reg)
         view.token = self.parts.registry.stat_token()
+        self.parts.vectors.saw(view.live_docs)  # this process's Chroma client holds what it added
         self.ix._publish(view)
         return view
 
-    def mark_pending(self, briefing_id: str | None) -> None:
+    def mark_pending(self, briefing_id: str | None, retire: Sequence[str] = ()) -> None:
+        """Record the briefing whose change starts (or None: it is finished). ``retire``: text
+        rows no committed version uses any more; they are deleted ``retire_grace_s`` later, so
+        that a reader still answering from the previous registry finds its text."""
         view = self.ix._view
-        reg = view.registry.model_copy(update={"pending": briefing_id})
+        now = time.time()
+        retired = {**view.registry.retired, **{d: now for d in retire}}
+        expired = [d for d, t in retired.items() if now - t >= self.ix.settings.store.retire_grace_s]
+        self.parts.docs.drop(expired)
+        for d in expired:
+            del retired[d]
+        reg = view.registry.model_copy(update={"pending": briefing_id, "retired": retired})
         self.parts.registry.write(reg)
         self.ix._publish(view.with_registry(reg, self.parts.registry.stat_token()))
 
     # ---------------------------------------------------------------- recovery & clean-up
     def recover(self) -> None:
         """Finish the clean-up of a change that was interrupted (under the write lock)."""
-        for folder in (self.parts.root, self.parts.briefings_dir, self.parts.segments.folder):
-            if folder.is_dir():
-                for p in stale_temp_files(folder):
-                    p.unlink(missing_ok=True)
-        pending = self.ix._view.registry.pending
-        if pending is not None:
-            self.clean_up(pending)
-            self.mark_pending(None)
+        remove_stale_temp_files(self.parts.root, self.parts.briefings_dir, self.parts.segments.folder)
+        reg = self.ix._view.registry
+        if reg.pending is not None:
+            self.mark_pending(None, self.clean_up(reg.pending))
+        elif reg.retired:
+            self.mark_pending(None)  # deletes the rows retired long enough ago
         self.drop_unused_segments()
 
-    def clean_up(self, briefing_id: str) -> None:
-        """Remove what is left of ``briefing_id`` outside its committed version: vectors, parsed
-        files and text rows of other versions (or of all, when it is no longer listed)."""
+    def clean_up(self, briefing_id: str) -> list[str]:
+        """Remove what is left of ``briefing_id`` outside its committed version: vectors and parsed
+        files of other versions (or of all, when it is no longer listed); their text rows are
+        returned, to be retired."""
         entry = self.ix._view.registry.briefings.get(briefing_id)
         keep_doc = entry.doc_file if entry else None
         live = self.parts.docs.chunk_ids(keep_doc) if keep_doc else set()
@@ -119,7 +128,7 @@ class Writer:
         for f in self.parts.briefings_dir.glob(f"{briefing_id}.*.json"):
             if briefing_id_of(f.name) == briefing_id and f.name != keep_doc:
                 f.unlink(missing_ok=True)
-        self.parts.docs.drop([d for d, b in self.parts.docs.doc_names().items() if b == briefing_id and d != keep_doc])
+        return [d for d in self.parts.docs.docs_of(briefing_id) if d != keep_doc]
 
     def drop_unused_segments(self) -> None:
         used = {e.bm25_segment for e in self.ix._view.registry.briefings.values()}
@@ -147,8 +156,7 @@ class Writer:
         reg = ix._view.registry
         self.publish(reg.committed(briefings={**reg.briefings, briefing.id: entry}, pending=briefing.id,
                                    embed_model=self.parts.variant))
-        self.clean_up(briefing.id)  # after the commit point
-        self.mark_pending(None)
+        self.mark_pending(None, self.clean_up(briefing.id))  # after the commit point
         self.drop_unused_segments()
         self.merge()
         return ("updated" if old else "added"), len(to_embed)
@@ -168,9 +176,8 @@ class Writer:
             known = ", ".join(sorted(reg.briefings)) or "none"
             raise NotInIndex(f"no briefing {briefing_id!r} in the index (known: {known})")
         briefings = {k: v for k, v in reg.briefings.items() if k != briefing_id}
-        self.publish(reg.committed(briefings=briefings, pending=briefing_id), vectors_changed=False)
-        self.clean_up(briefing_id)
-        self.mark_pending(None)
+        self.publish(reg.committed(briefings=briefings, pending=briefing_id))
+        self.mark_pending(None, self.clean_up(briefing_id))
         self.drop_unused_segments()
         self.merge()
         return entry
@@ -196,5 +203,5 @@ class Writer:
         reg = view.registry
         moved = {bid: e.model_copy(update={"bm25_segment": merged.name}) for bid, e in reg.briefings.items()
                  if e.bm25_segment in names}
-        self.publish(reg.committed(briefings={**reg.briefings, **moved}), vectors_changed=False)
+        self.publish(reg.committed(briefings={**reg.briefings, **moved}))
         self.drop_unused_segments()
