@@ -27,11 +27,7 @@ class Retrieval:
 
 
 def section_ref(index: Index, briefing_id: str, section_index: int) -> SectionRef:
-    b = index.briefing(briefing_id)
-    s = b.sections[section_index]
-    return SectionRef(briefing_id=b.id, briefing_date=b.date, briefing_title=b.title, speaker=b.speaker,
-                      section_index=s.index,
-                      section_title=s.title, section_kind=s.kind, start=s.start, end=s.end)
+    return index.section_ref(briefing_id, section_index)  # a cached outline, not the whole briefing
 
 
 class Retriever:
