@@ -1,5 +1,6 @@
 """Does each tuning constant earn its place? Evaluate QA files with every constant as it is, then
-with each one zeroed (one at a time), in one process on one index, and print the differences.
+with each one zeroed (one at a time), in one process on one index, and print the differences per
+QA file (tune and test splits reported separately).
 
     python scripts/ablate.py --index /tmp/ix_sample --corpus corpus tests/data/qa/sample_tune.jsonl ...
 """
@@ -39,16 +40,19 @@ def main() -> int:
     assistant = Assistant(settings)
     if args.corpus:
         Ingestor(assistant.index, settings).ingest(args.corpus, show_progress=False)
-    items = [q for f in args.qa for q in load_qa(f)]
-    base = scores(assistant, items)
-    print("as is:", base, flush=True)
-    for module, name in KNOBS:
-        value = getattr(module, name)
-        setattr(module, name, 0)
-        got = scores(assistant, items)
-        setattr(module, name, value)
-        diff = {m: round(got[m] - base[m], 4) for m in METRICS if got[m] is not None and base[m] is not None}
-        print(f"{name} = 0 (is {value}):", diff, flush=True)
+    sets = {Path(f).stem: load_qa(f) for f in args.qa}
+    base = {name: scores(assistant, items) for name, items in sets.items()}
+    for name, got in base.items():
+        print(f"as is, {name}:", got, flush=True)
+    for module, knob in KNOBS:
+        value = getattr(module, knob)
+        setattr(module, knob, 0)
+        for name, items in sets.items():
+            got = scores(assistant, items)
+            diff = {m: round(got[m] - base[name][m], 4) for m in METRICS
+                    if got[m] is not None and base[name][m] is not None}
+            print(f"{knob} = 0 (is {value}), {name}:", diff, flush=True)
+        setattr(module, knob, value)
     return 0
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import socket
 import threading
+import types
 from pathlib import Path
 
 from assistant.answer.assistant import Assistant
@@ -143,3 +144,12 @@ def run_in_thread(fn, *args) -> tuple[threading.Thread, list]:
     t = threading.Thread(target=target, daemon=True)
     t.start()
     return t, out
+
+
+def request(session: str = "s1"):
+    """What Gradio injects as ``gr.Request`` (only the session is read)."""
+    return types.SimpleNamespace(session_hash=session)
+
+
+def last_text(chat: list) -> str:
+    return chat[-1]["content"]

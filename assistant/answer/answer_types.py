@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 from assistant.answer.entities import Entity, EntityTagger
-from assistant.text.lexicon import alternation
+from assistant.text import STOPWORDS
+from assistant.text.lexicon import alternation, word_map
 
 NUMBER_WORDS = alternation("number_words")
 COUNT = re.compile(rf"\d|\b{NUMBER_WORDS}\b", re.IGNORECASE)
@@ -32,38 +33,40 @@ class AnswerType:
         return [e for e in tagger.entities(sentence) if e.label in self.labels and e.text.lower() not in q]
 
 
-ANSWER_TYPES: tuple[AnswerType, ...] = (
-    AnswerType(
-        "person",
-        re.compile(r"^\s*(?:(?:and|so|but|to|by|with|from)\s+)?(?:who|whom|whose)\b|\bwhat (?:is|was) the name of\b",
-                   re.I),
-        frozenset({"PERSON", "ORG", "NORP"}), strict=True),
-    AnswerType(
-        "date",
-        re.compile(r"^\s*(?:when(?!\s+(?:asked|talking|discussing|commenting|speaking|responding|answering))|what date|"
-                   r"what day|on what date|on which date|since when|by when|in (?:what|which) (?:year|month))\b"
-                   r"|\b(?:what|which) (?:date|day)\b", re.I),
-        frozenset({"DATE", "TIME"}), strict=True),
-    AnswerType(
-        "place",
-        re.compile(r"^\s*(?:where|in (?:what|which) (?:city|country|place|region))\b", re.I),
-        frozenset({"GPE", "LOC", "FAC"}), strict=False),
-    AnswerType(
-        "list",
-        re.compile(r"^\s*(?:which|what|name the|list the)\s+(?:\w+\s+)?(?:countries|states|nations|organi[sz]ations|"
-                   r"parties|cities|regions|members|partners|stakeholders|players|groups|ministers|officials)\b", re.I),
-        frozenset({"GPE", "ORG", "NORP", "PERSON", "LOC"}), strict=False),
-    AnswerType(
-        "number",
-        re.compile(r"^\s*(?:(?:in|for|by|of|to|from|with|and)\s+)?(?:how (?:many|much|long|often|far|old)|"
-                   r"what (?:number|percentage|share|amount))\b", re.I),
-        frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME"}), strict=True),
+def _asks(name: str) -> re.Pattern:
+    """The question patterns of one answer type (lexicon ``answer_types.tsv``), as one regex."""
+    patterns = [p for p, kind in word_map("answer_types").items() if kind == name]
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+
+
+# (type, spaCy entity labels of such an answer, refuse when no evidence sentence holds one)
+_TYPES = (
+    ("person", {"PERSON", "ORG", "NORP"}, True),
+    ("date", {"DATE", "TIME"}, True),
+    ("place", {"GPE", "LOC", "FAC"}, False),
+    ("list", {"GPE", "ORG", "NORP", "PERSON", "LOC"}, False),
+    ("number", {"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME"}, True),
 )
+ANSWER_TYPES: tuple[AnswerType, ...] = tuple(AnswerType(name, _asks(name), frozenset(labels), strict)
+                                             for name, labels, strict in _TYPES)
+
+
+_BY_NAME = {t.name: t for t in ANSWER_TYPES}
+# "Which Philippine cabinet secretary …", "From which air base …": the noun, after at most three
+# words that describe it
+_WHICH_NOUN = re.compile(r"^\s*(?:\w+\s+)?(?:which|what)\s+((?:[\w'-]+\s+){0,3}?)"
+                         rf"({'|'.join(map(re.escape, sorted(word_map('answer_nouns'), key=len, reverse=True)))})\b",
+                         re.I)
 
 
 def expected_answer(question: str) -> AnswerType | None:
-    """The answer type a question asks for, or None (an open "what did they say" question)."""
+    """The answer type a question asks for, or None (an open "what did they say" question): by
+    the question's wording (lexicon ``answer_types.tsv``), else by the noun a "which …" question
+    asks about (``answer_nouns.tsv``)."""
     for t in ANSWER_TYPES:
         if t.asks.search(question):
             return t
-    return None
+    m = _WHICH_NOUN.search(question)
+    if m is None or any(w.lower() in STOPWORDS for w in m.group(1).split()):  # "what is the state of …"
+        return None
+    return _BY_NAME[word_map("answer_nouns")[m.group(2).lower()]]

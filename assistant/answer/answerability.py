@@ -17,7 +17,8 @@ from assistant.config import Settings
 from assistant.store.index import Index
 from assistant.models import EvidenceItem, SectionHit
 from assistant.text.lexicon import word_map, word_set
-from assistant.text import DATE_EXPRESSION, QUESTION_WORDS, STOPWORDS, fold_quotes, stem, term_matches, words
+from assistant.text import DATE_EXPRESSION, QUESTION_WORDS, STOPWORDS, present, stem, words
+from assistant.text.terms import surface_words
 
 # Words that are not topics: sentence openers, courtesy words, and words naming the kind of
 # answer wanted ("in which year", "what was the name").
@@ -26,6 +27,9 @@ _NOT_ENTITIES = STOPWORDS | QUESTION_WORDS | word_set("request_words")
 _REGIONAL = word_set("regional_words")
 # Demonyms whose stem does not share a prefix with the country name.
 _DEMONYMS = word_map("demonyms")
+# A capital in a question may stand for its country ("What did Washington say?"); one in a passage
+# is often just a venue ("the earlier meetings in Berlin"), so only the question's is widened.
+_CAPITALS = word_map("capitals")
 
 
 @dataclass
@@ -71,30 +75,35 @@ class Decision:
         return self.checks[0] if self.checks else None
 
 
-_TOKEN = re.compile(r"[0-9]+(?:[.,/][0-9]+)*(?:\+[0-9]+)?|[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+)*", re.UNICODE)
+_PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s")  # "ICTs" -> "ICT"
+
+
+def _key_word(part: str, first: bool) -> tuple[str, bool] | None:
+    """One word of a question as a key term: (its stem or lower-cased name, is it a name/number),
+    or None when it is not a topic word."""
+    if part.endswith(("'s", "’s")):
+        part = part[:-2]
+    if _PLURAL_ACRONYM.fullmatch(part):
+        part = part[:-1]
+    low = part.lower()
+    if low in _NOT_ENTITIES or (len(low) < 2 and not low.isdigit()):
+        return None
+    capitalised = part[0].isupper() and (not first or part.isupper())
+    is_entity = (part[0].isdigit() or capitalised) and low not in _REGIONAL
+    return _DEMONYMS.get(low) or (low.replace(",", "") if is_entity else stem(low)), is_entity
 
 
 def key_terms(question: str) -> KeyTerms:
+    """The question's names and numbers (which a supporting section must contain) and its other
+    topic words; the first word of the question counts as a name only when written in capitals."""
     entities: list[str] = []
     content: list[str] = []
     surface: dict[str, str] = {}
-    tokens = _TOKEN.findall(fold_quotes(question))
-    for pos, tok in enumerate(tokens):
-        for part in tok.split("-"):
-            if not part:
-                continue
-            if part.endswith(("'s", "’s")):
-                part = part[:-2]
-            if re.fullmatch(r"[A-Z]{2,}s", part):  # "ICTs" -> "ICT"
-                part = part[:-1]
-            low = part.lower()
-            if low in _NOT_ENTITIES or (len(low) < 2 and not low.isdigit()):
-                continue
-            is_entity = (part[0].isdigit() or (part[0].isupper() and (pos > 0 or part.isupper()))) \
-                and low not in _REGIONAL
-            st = _DEMONYMS.get(low) or (low.replace(",", "") if is_entity else stem(low))
-            (entities if is_entity else content).append(st)
-            surface.setdefault(st, part)
+    for pos, word in enumerate(surface_words(question)):
+        key = _key_word(word, pos == 0)
+        if key is not None:
+            (entities if key[1] else content).append(key[0])
+            surface.setdefault(key[0], word)
     return KeyTerms(list(dict.fromkeys(entities)), [t for t in dict.fromkeys(content) if t not in entities], surface)
 
 
@@ -102,10 +111,11 @@ _CAPITALISED_RUN = re.compile(r"(?:\b[A-Z][\w’'-]*(?:\s+(?:of|for|and|the|on|i
 
 
 def acronyms(text: str) -> set[str]:
-    """Acronyms of capitalised word runs: "Russian Direct Investment Fund" -> "rdif"."""
+    """Acronyms of capitalised word runs: "Russian Direct Investment Fund" -> "rdif"; a word in
+    capitals counts whole ("UN Security Council" -> "unsc")."""
     out = set()
     for m in _CAPITALISED_RUN.finditer(text):
-        caps = [w[0] for w in m.group().split() if w[:1].isupper()]
+        caps = [w if w.isupper() and w.isalpha() else w[0] for w in m.group().split() if w[:1].isupper()]
         for i in range(len(caps)):
             for j in range(i + 2, len(caps) + 1):
                 out.add("".join(caps[i:j]).lower())
@@ -150,7 +160,7 @@ def gives_count(text: str, noun: str, entities: list[str] = ()) -> bool:
         sentence = paragraph
         if prefix in low and COUNT.search(DATE_EXPRESSION.sub(" ", sentence)):
             vocab = _section_vocabulary(sentence)
-            if all(term_matches(e, set(vocab)) for e in entities):
+            if all(present(e, vocab) for e in entities):
                 return True
     return False
 
@@ -161,23 +171,29 @@ def _mentions(text: str, noun: str) -> bool:
     return stem(noun)[:5] in text.lower()
 
 
+def _absent(key: list[str], vocab: frozenset[str]) -> list[str]:
+    """The key terms not in ``vocab``; a capital is there when its country is."""
+    return [t for t in key if not (present(t, vocab) or _CAPITALS.get(t, "") in vocab)]
+
+
 def check_section(index: Index, hit: SectionHit, kt: KeyTerms, question: str = "") -> SectionCheck:
+    """How well one section supports the question. Words naming the briefing itself (its speaker,
+    its place and the place's country: "Russia" at a Moscow briefing) are satisfied by every
+    section and count neither way; the section title counts as part of the section."""
     briefing = index.briefing(hit.ref.briefing_id)
     section = briefing.sections[hit.ref.section_index]
     text = briefing.text[section.start:section.end]
-    # the speaker and the briefing's header count as part of every section
-    context = f"{section.title}\n{briefing.speaker or ''}\n{briefing.place or ''}\n"
-    vocab = set(_section_vocabulary(context + text))
-    missing = [e for e in kt.entities if not term_matches(e, vocab)]
-    weights = [(t, 2.0) for t in kt.entities] + [(t, 1.0) for t in kt.content]
-    total = sum(w for _, w in weights)
-    got = sum(w for t, w in weights if term_matches(t, vocab))
+    header = _section_vocabulary(f"{briefing.speaker or ''}\n{briefing.place or ''}")
+    header |= {_CAPITALS[w] for w in header if w in _CAPITALS}
+    entities, content = _absent(kt.entities, header), _absent(kt.content, header)
+    vocab = _section_vocabulary(f"{section.title}\n{text}")
+    missing, lacking = _absent(entities, vocab), _absent(content, vocab)
+    total = 2.0 * len(entities) + len(content)
+    got = 2.0 * (len(entities) - len(missing)) + len(content) - len(lacking)
     noun = counted_noun(question)
-    title_vocab = set(_section_vocabulary(context))
-    counted = [e for e in kt.entities if not term_matches(e, title_vocab)]
+    counted = _absent(entities, _section_vocabulary(section.title))
     return SectionCheck(hit, [kt.surface.get(m, m) for m in missing], got / total if total else 0.0,
-                        content_found=sum(1 for t in kt.content if term_matches(t, vocab)),
-                        content_total=len(kt.content),
+                        content_found=len(content) - len(lacking), content_total=len(content),
                         count_ok=noun is None or gives_count(text, noun, counted) or not _mentions(text, noun))
 
 

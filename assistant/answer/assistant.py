@@ -11,7 +11,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from assistant.answer.answer_types import expected_answer
 from assistant.answer.answerability import Decision, answer_type_failure, decide
-from assistant.answer.conversation import resolve
+from assistant.answer.conversation import describing_words, resolve
 from assistant.answer.entities import EntityTagger
 from assistant.answer.evidence import EvidenceBuilder, VectorCache
 from assistant.answer.compose import Composed, compose, grounded_lead
@@ -45,6 +45,7 @@ class Assistant:
         self.prompts = Prompts(settings.prompts_dir)
         self.entities = EntityTagger()
         self.timeline_finder = Timeline(self.index, self.retriever, self.evidence, settings)
+        self._describing: tuple[str | None, frozenset[str]] = (None, frozenset())  # (registry commit, words)
         injected = dict(chat_models or {})
         self.modes: dict[str, AnswerMode] = {name: cls(settings, injected.get(name)) for name, cls in MODES.items()
                                              if name in injected or cls.available(settings)}
@@ -54,6 +55,14 @@ class Assistant:
         return cls(settings or get_settings(), **kwargs)
 
     # ------------------------------------------------------------------ building blocks
+    def describing(self) -> frozenset[str]:
+        """The words that name the indexed briefings (speakers, places, their countries), which a
+        follow-up question may use without changing its topic; cached per set of briefings."""
+        commit = self.index.snapshot.registry.commit
+        if self._describing[0] != commit:
+            self._describing = (commit, describing_words(e.title for e in self.index.briefings()))
+        return self._describing[1]
+
     def mode(self, name: str | None = None) -> AnswerMode:
         """The answer mode ``name`` (default: the configured one), if this assistant offers it."""
         name = name or self.settings.generation.llm
@@ -103,7 +112,7 @@ class Assistant:
                  history: Sequence | None = None) -> list[SectionHit]:
         """The top ``k`` sections for a question, searched as ``ask`` searches them (follow-ups
         resolved, dates in the question as scope)."""
-        standalone = resolve(question, history)
+        standalone = resolve(question, history, self.describing())
         dates = [e.date for e in self.index.briefings() if e.date]
         scope = resolve_relative(parse_scope(standalone), dates)
         plan = plan_search(scope, self._filters(filters), dates)
@@ -129,7 +138,7 @@ class Assistant:
         answer_mode = self.mode(mode)
         mode = answer_mode.name
         question = self.check_question(question)
-        standalone = resolve(question, history)
+        standalone = resolve(question, history, self.describing())
         timings: dict[str, float] = {}
 
         def done(answer: Answer) -> Answer:

@@ -65,6 +65,24 @@ def _negated(text: str) -> bool:
     return any(w in _NEGATION or w.endswith("n't") for w in words(text))
 
 
+def _differences(claim: str, cited: str) -> list[str]:
+    """What a claim asserts that the text it cites does not: numbers, names, dates, negation."""
+    what = []
+    numbers = _numbers(claim) - _numbers(cited)
+    if numbers:
+        what.append(f"numbers {sorted(numbers)}")
+    cited_words = {w.lower() for w in words(cited)}
+    names = {n for n in _names(claim) if n not in cited_words}
+    if names:
+        what.append(f"names {sorted(names)}")
+    dates = {m.group() for m in DATE_EXPRESSION.finditer(claim)} - {m.group() for m in DATE_EXPRESSION.finditer(cited)}
+    if dates:
+        what.append(f"dates {sorted(dates)}")
+    if _negated(claim) != _negated(cited):
+        what.append("negation")
+    return what
+
+
 def disagreements(answer: str, citations: Sequence[Citation]) -> list[str]:
     """The cited claims of ``answer`` whose numbers, names, dates or negation are not in the
     passages they cite, each as "claim: what differs"."""
@@ -73,24 +91,10 @@ def disagreements(answer: str, citations: Sequence[Citation]) -> list[str]:
                         f"{c.ref.section_title}" for c in citations}
     problems = []
     for claim in split_claims(answer):
-        cited = " ".join(quotes[n] for n in claim.markers if n in quotes)
         if not claim.markers:
             continue
-        if not cited:
-            problems.append(f"{claim.text}: cites no passage")
-            continue
-        cited_words = {w.lower() for w in words(cited)}
-        what = []
-        if _numbers(claim.text) - _numbers(cited):
-            what.append(f"numbers {sorted(_numbers(claim.text) - _numbers(cited))}")
-        missing_names = {n for n in _names(claim.text) if n not in cited_words}
-        if missing_names:
-            what.append(f"names {sorted(missing_names)}")
-        dates = {m.group() for m in DATE_EXPRESSION.finditer(claim.text)} - {m.group() for m in DATE_EXPRESSION.finditer(cited)}
-        if dates:
-            what.append(f"dates {sorted(dates)}")
-        if _negated(claim.text) != _negated(cited):
-            what.append("negation")
+        cited = " ".join(quotes[n] for n in claim.markers if n in quotes)
+        what = _differences(claim.text, cited) if cited else ["cites no passage"]
         if what:
             problems.append(f"{claim.text}: {', '.join(what)}")
     return problems

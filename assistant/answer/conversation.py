@@ -9,12 +9,12 @@ question's topic attached. A self-contained question is left alone."""
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from pydantic import BaseModel
 
-from assistant.text import QUESTION_WORDS, STOPWORDS, words
-from assistant.text.lexicon import alternation
+from assistant.text import MONTHS, QUESTION_WORDS, STOPWORDS, present, stem, words
+from assistant.text.lexicon import alternation, word_map
 
 
 class Turn(BaseModel):
@@ -44,12 +44,25 @@ def _user_questions(history: Sequence[Turn | dict | tuple] | None) -> list[str]:
     return out
 
 
-def _topic_words(question: str) -> list[str]:
-    return [w for w in words(question) if w not in STOPWORDS and w not in QUESTION_WORDS]
+def describing_words(titles: Iterable[str]) -> frozenset[str]:
+    """The words that name the briefings rather than a topic, from their headers ("Briefing by
+    Foreign Ministry Spokeswoman …, Moscow, …"): the speakers' names and roles, the places and
+    the countries whose capitals they are (lexicon ``capitals.tsv``); months and numbers aside."""
+    capitals = word_map("capitals")
+    out = {w for title in titles for w in words(title) if not w[0].isdigit() and w not in MONTHS}
+    return frozenset(out | {capitals[w] for w in out if w in capitals})
 
 
-def resolve(question: str, history: Sequence[Turn | dict | tuple] | None) -> str:
-    """A standalone form of ``question`` given the previous user turns."""
+def _not_topic(word: str, describing: frozenset[str]) -> bool:
+    """A word that names what is asked or the briefings themselves (their speakers, places and
+    the places' countries: ``describing``), not a topic."""
+    return word in STOPWORDS or word in QUESTION_WORDS or present(stem(word), describing)
+
+
+def resolve(question: str, history: Sequence[Turn | dict | tuple] | None,
+            describing: frozenset[str] = frozenset()) -> str:
+    """A standalone form of ``question`` given the previous user turns; ``describing``: the
+    briefings' own words (see ``Assistant.describing``)."""
     previous = _user_questions(history)
     q = question.strip()
     if not previous or not q:
@@ -57,18 +70,18 @@ def resolve(question: str, history: Sequence[Turn | dict | tuple] | None) -> str
     # the last standalone question in the conversation: resolve the chain in order
     prev = previous[0]
     for p in previous[1:]:
-        prev = resolve(p, [Turn(role="user", content=prev)])
+        prev = resolve(p, [Turn(role="user", content=prev)], describing)
     m = _WHAT_ABOUT.match(q) or _AND_X.match(q)
     if m:
         new = m.group("x").strip()
-        entities = [e for e in _ENTITY.findall(prev) if e.lower() not in QUESTION_WORDS]
+        entities = [e for e in _ENTITY.findall(prev) if not _not_topic(e.lower(), describing)]
         if entities and new[:1].isupper():  # a new name replaces the previous question's last one
             old = entities[-1]
             i = prev.rfind(old)
             return prev[:i] + new + prev[i + len(old):]
         return f"{prev.rstrip(' ?.')} — regarding {new}?"
-    topic = _topic_words(q)
-    own_names = [e for e in _ENTITY.findall(q) if e.lower() not in QUESTION_WORDS]
+    topic = [w for w in words(q) if not _not_topic(w, describing)]
+    own_names = [e for e in _ENTITY.findall(q) if not _not_topic(e.lower(), describing)]
     if _DEPENDENT.search(q) and len(topic) <= 6 and not own_names:  # "it" refers to the previous question
         return f"{q.rstrip()} (about: {prev.rstrip(' ?.')})"
     return q

@@ -15,7 +15,7 @@ from assistant.config import Settings
 from assistant.store.embedding import Embedder
 from assistant.store.index import Index
 from assistant.models import EvidenceItem, SectionHit
-from assistant.text import Span, count_tokens, terms, words
+from assistant.text import Span, count_tokens, present, terms, words
 from assistant.text.lexicon import alternation
 
 
@@ -62,19 +62,13 @@ class Candidate:
         return self.text[self.label:]
 
 
-def _present(term: str, vocab: set[str]) -> bool:
-    if term in vocab:
-        return True
-    return len(term) >= 5 and any(v.startswith(term[:5]) and term.startswith(v[:5]) for v in vocab)
-
-
 def weighted_overlap(query_terms: list[str], vocab: set[str], weight: dict[str, float]) -> float:
     """IDF-weighted share of the query's terms present in ``vocab`` (prefix-tolerant)."""
     qs = set(query_terms)
     total = sum(weight.get(t, 1.0) for t in qs)
     if not total:
         return 0.0
-    return sum(weight.get(t, 1.0) for t in qs if _present(t, vocab)) / total
+    return sum(weight.get(t, 1.0) for t in qs if present(t, vocab)) / total
 
 
 def _wanted(rank: int, hit: SectionHit, sents: list[Span]) -> list[int]:
@@ -126,8 +120,8 @@ class EvidenceBuilder:
         dense = vecs @ query_vec
         q_terms = list(dict.fromkeys(terms(question)))
         vocabs = [set(terms(c.text)) for c in cands]
-        weight = {t: math.log(1 + len(cands) / (1 + sum(_present(t, v) for v in vocabs))) for t in q_terms}
-        focus = {id(h): [t for t in q_terms if not _present(t, set(terms(h.ref.section_title)))] for h in sections}
+        weight = {t: math.log(1 + len(cands) / (1 + sum(present(t, v) for v in vocabs))) for t in q_terms}
+        focus = {id(h): [t for t in q_terms if not present(t, set(terms(h.ref.section_title)))] for h in sections}
         scored = []
         for c, d, vocab in zip(cands, dense, vocabs):
             lex = weighted_overlap(q_terms, vocab, weight) + FOCUS_WEIGHT * weighted_overlap(focus[id(c.hit)], vocab, weight)
@@ -188,7 +182,7 @@ def neighbours_needed(sentence: str, question_terms: list[str]) -> list[int]:
     if ANAPHOR.match(sentence):
         out.append(-1)
     own = set(terms(sentence))
-    new = [t for t in own if not _present(t, set(question_terms))]
+    new = [t for t in own if not present(t, set(question_terms))]
     if own and len(new) / len(own) <= 0.5:
         out.append(1)
     return out

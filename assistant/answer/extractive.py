@@ -11,6 +11,10 @@ from assistant.models import EvidenceItem
 from assistant.text import terms
 
 
+def _words(items) -> int:
+    return sum(len(x.text.split()) for x in items)
+
+
 def select_sentences(evidence: Sequence[EvidenceItem], question: str = "", max_sentences: int = 3,
                      max_words: int = 110) -> list[EvidenceItem]:
     """The best evidence sentences of the supporting section, quoted, in reading order: the best
@@ -19,20 +23,19 @@ def select_sentences(evidence: Sequence[EvidenceItem], question: str = "", max_s
     if not evidence:
         return []
     first = (evidence[0].ref.briefing_id, evidence[0].ref.section_index)
-    same = [e for e in evidence if (e.ref.briefing_id, e.ref.section_index) == first]
-    by_position = {e.position: e for e in same}
+    by_position = {e.position: e for e in evidence if (e.ref.briefing_id, e.ref.section_index) == first}
     q_terms = terms(question)
-    ranked = sorted(same, key=lambda e: e.score, reverse=True)
+    ranked = sorted(by_position.values(), key=lambda e: e.score, reverse=True)
+    floor = ranked[0].score - EXTRACTIVE_MARGIN
     chosen: dict[int, EvidenceItem] = {}
     for e in ranked:
-        if len(chosen) >= max_sentences or (chosen and e.score < ranked[0].score - EXTRACTIVE_MARGIN):
+        if chosen and (len(chosen) >= max_sentences or e.score < floor):
             break
         group = [e] + [by_position[e.position + off] for off in neighbours_needed(e.body, q_terms)
                        if e.position + off in by_position]
-        if chosen and sum(len(x.text.split()) for x in [*chosen.values(), *group]) > max_words:
+        if chosen and _words([*chosen.values(), *group]) > max_words:
             break
-        for x in group:
-            chosen[x.position] = x
+        chosen.update((x.position, x) for x in group)
     return [chosen[p] for p in sorted(chosen)]
 
 

@@ -47,19 +47,21 @@ def terms(text: str, drop: frozenset[str] = STOPWORDS) -> list[str]:
     return [stem(w) for w in words(text) if w not in drop and (len(w) > 1 or w.isdigit())]
 
 
-def term_matches(term: str, vocabulary: set[str]) -> bool:
-    """A stemmed term is present if the vocabulary has it, or shares a long prefix with one
-    of its words (Moldovan ~ Moldova, Kazakhstani ~ Kazakhstan)."""
+def _prefix_related(a: str, b: str, stemmed: str) -> bool:
+    """``a`` (a vocabulary word) and ``b`` (a term) are forms of one word: they share all but the
+    last two letters (Moldovan ~ Moldova), or ``a`` is the stemmed term cut short."""
+    if len(a) < 4 or a[:4] != b[:4]:
+        return False
+    mutual = a.startswith(b[: max(5, len(b) - 2)]) and b.startswith(a[: max(5, len(a) - 2)])
+    return mutual or (a == stemmed[: len(a)] and len(a) >= len(stemmed) - 1)
+
+
+def present(term: str, vocabulary: set[str] | frozenset[str]) -> bool:
+    """The one "is this term in the passage" matcher: a stemmed term is present if the passage's
+    vocabulary has it, its stem, or another form of the same word (Kazakhstani ~ Kazakhstan)."""
     if term in vocabulary:
         return True
     if len(term) < 5 or term.isdigit():
         return False
     stemmed = stem(term)
-    if stemmed in vocabulary:
-        return True
-    for v in vocabulary:
-        if len(v) >= 4 and v[:4] == term[:4] and (
-                v.startswith(term[: max(5, len(term) - 2)]) and term.startswith(v[: max(5, len(v) - 2)])
-                or v == stemmed[: len(v)] and len(v) >= len(stemmed) - 1):
-            return True
-    return False
+    return stemmed in vocabulary or any(_prefix_related(v, term, stemmed) for v in vocabulary)

@@ -1,0 +1,99 @@
+"""Each tuning constant of evidence selection, shown changing a ranking: with the constant as it
+is, one sentence wins; with the constant at 0, the other does. (Their measured effect on the
+tune and test QA splits is in the README, from ``scripts/ablate.py``.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.answer import compose, evidence, extractive
+from assistant.answer.compose import pick_lead
+from assistant.answer.answer_types import expected_answer
+from assistant.answer.evidence import Candidate, EvidenceBuilder
+from assistant.config import Settings
+from assistant.models import EvidenceItem, SectionHit, SectionRef
+from assistant.text import Span
+
+from .test_compose import StubTagger
+
+REF = SectionRef(briefing_id="b", briefing_date="2021-11-10", briefing_title="Briefing", section_index=0,
+                 section_title="Humanitarian aid to Afghanistan", section_kind="media_question", start=0, end=1000)
+HIT = SectionHit(ref=REF, score=1.0, dense=0.5, bm25=1.0, chunks=())
+
+
+class FixedCache:
+    """Sentence "vectors" of one dimension: each sentence's similarity to the question is given."""
+
+    def __init__(self, dense: dict[str, float]):
+        self.dense = dense
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.array([[self.dense[t.split(": ", 1)[1]]] for t in texts], dtype=np.float32)
+
+
+def winner(question: str, sentences: list[tuple[str, float, dict]]) -> str:
+    """The best-scored sentence among (text, similarity, Candidate flags)."""
+    cands = [Candidate(0, HIT, Span(0, len(t)), t, i, **flags) for i, (t, _, flags) in enumerate(sentences)]
+    builder = EvidenceBuilder(None, FixedCache({t: d for t, d, _ in sentences}), Settings(_env_file=None))
+    return builder._score(question, np.array([1.0], dtype=np.float32), [HIT], cands)[0][1].text
+
+
+CASES = {
+    # the sentence sharing the question's words beats a slightly closer one that shares none
+    "LEXICAL_WEIGHT": ("What will the humanitarian cargo consist of?", [
+        ("The cargo will consist of flour, sugar and medicine for the winter.", 0.50, {}),
+        ("We continue to watch the situation in the region very closely indeed.", 0.60, {})],
+        "The cargo will consist of flour, sugar and medicine for the winter."),
+    # of two sentences sharing a word each, the one sharing the word beyond the section title wins
+    "FOCUS_WEIGHT": ("When will the aid convoy reach Kabul?", [
+        ("The aid is being collected by several ministries and agencies now.", 0.55, {}),
+        ("The convoy is expected to arrive later this month by road.", 0.52, {})],
+        "The convoy is expected to arrive later this month by road."),
+    # the journalist's own question loses to the answer
+    "QUESTION_PENALTY": ("What will the cargo consist of?", [
+        ("Question: What will the cargo consist of, in your view?", 0.70, {"in_question": True}),
+        ("The cargo will consist of flour, sugar and medicine for the winter.", 0.55, {})],
+        "The cargo will consist of flour, sugar and medicine for the winter."),
+    # the first sentence of an answer, where the position is stated, wins a near tie
+    "LEAD_BONUS": ("What was said about the aid?", [
+        ("We have always supported the aid and we will keep it going.", 0.50, {"answer_lead": True}),
+        ("Another point on the aid was raised by our partners last week.", 0.56, {})],
+        "We have always supported the aid and we will keep it going."),
+    # a fragment of a few words loses a near tie to a full sentence
+    "FRAGMENT_PENALTY": ("What did the spokeswoman say about the aid?", [
+        ("About the aid.", 0.53, {}),
+        ("We will send the aid as soon as the road is open again.", 0.51, {})],
+        "We will send the aid as soon as the road is open again."),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_evidence_constant_changes_the_best_sentence(name, monkeypatch):
+    question, sentences, expected = CASES[name]
+    assert winner(question, sentences) == expected
+    monkeypatch.setattr(evidence, name, 0)
+    assert winner(question, sentences) != expected
+
+
+def item(position: int, text: str, score: float) -> EvidenceItem:
+    return EvidenceItem(number=position + 1, ref=REF, text=text, start=0, end=len(text), score=score,
+                        position=position)
+
+
+def test_extractive_margin_quotes_the_runner_up_only_when_close(monkeypatch):
+    best = item(0, "The cargo will include flour and sugar.", 1.00)
+    close = item(3, "Medicines will be sent in a separate shipment.", 0.90)
+    far = item(6, "The weather in the mountains is cold.", 0.70)
+    assert extractive.select_sentences([best, close, far], "What will the cargo include?") == [best, close]
+    monkeypatch.setattr(extractive, "EXTRACTIVE_MARGIN", 0)
+    assert extractive.select_sentences([best, close, far], "What will the cargo include?") == [best]
+
+
+def test_lead_reach_binds_a_count_to_the_noun_it_counts(monkeypatch):
+    sentence = "Governors were appointed in 17 out of 34 provinces of the country by November 2."
+    tagger = StubTagger({sentence: [("17", "CARDINAL"), ("34", "CARDINAL"), ("November 2", "DATE")]})
+    question = "In how many provinces have governors been appointed?"
+    assert pick_lead(sentence, question, expected_answer(question), tagger) == "17 out of 34 provinces"
+    monkeypatch.setattr(compose, "_LEAD_REACH", 0)
+    assert pick_lead(sentence, question, expected_answer(question), tagger) == "34"
