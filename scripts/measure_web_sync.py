@@ -1,0 +1,157 @@
+"""Two processes with the real models (issue 12): a running web chat (A) and the command line (B)
+on one index. B runs ``python -m assistant ingest`` of a new briefing, then ``remove`` of it; a
+client polls A's ``/ask`` all the while. Reported: the time from B's commit (the replacement of
+``registry.json``) and from B's exit until A answers from the new briefing — and until A no longer
+cites it after the removal. Target: at most 3 s.
+
+    python scripts/measure_web_sync.py                # serves a temp index (sample, extractive)
+    python scripts/measure_web_sync.py --url http://127.0.0.1:7860/ --index ./index
+
+The tested, fast version (hashing embedder): tests/test_web_replicas.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loadtest import ROOT, free_port, start_server  # noqa: E402
+
+NEW_ID = "2021-12-01-narnia"
+QUESTION = "Which museum will the Narnian minister visit in Saint Petersburg?"
+BRIEFING = """Briefing by Foreign Ministry Spokeswoman, Moscow, December 1, 2021
+
+Cooperation with the Republic of Narnia
+
+On December 3, the Foreign Minister will receive the Foreign Minister of Narnia in Moscow. The ministers will discuss a new agreement on lamp-post maintenance and visa-free travel.
+
+Answers to media questions:
+
+Question: Will the Narnian minister visit Saint Petersburg?
+
+Maria Zakharova: Yes, the Narnian minister will visit the Hermitage Museum in Saint Petersburg on December 4.
+"""
+
+
+class Poller(threading.Thread):
+    """Asks A the question again and again; ``seen`` holds (time answered, cites the new briefing)."""
+
+    def __init__(self, url: str):
+        super().__init__(daemon=True)
+        from gradio_client import Client
+
+        self.client = Client(url, verbose=False)
+        self.seen: list[tuple[float, bool]] = []
+        self.errors: list[str] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                r = self.client.predict(QUESTION, api_name="/ask")
+            except Exception as err:  # noqa: BLE001 - counted and reported
+                self.errors.append(f"{time.time():.2f} {type(err).__name__}: {str(err)[:300]}")
+                continue
+            cites = not r["abstained"] and any(c["briefing_id"] == NEW_ID for c in r["citations"])
+            self.seen.append((time.time(), cites))
+
+    def first(self, after: float, cites: bool, timeout: float = 60.0) -> float:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            hits = [t for t, c in list(self.seen) if t > after and c == cites]
+            if hits:
+                return hits[0]
+            time.sleep(0.02)
+        raise SystemExit(f"A did not {'answer from' if cites else 'forget'} the new briefing within {timeout} s")
+
+
+def listed(registry: Path) -> bool | None:
+    """Whether the committed registry lists the new briefing (None: unreadable right now)."""
+    try:
+        return NEW_ID in json.loads(registry.read_text(encoding="utf-8"))["briefings"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def cli(index: Path, *argv: str) -> tuple[float, float]:
+    """B: ``python -m assistant …`` on ``index``; (its commit: the first moment ``registry.json``
+    lists the new briefing for an ingest, or no longer lists it for a removal, polled every 5 ms
+    while B runs; its exit time). Before the commit B rewrites the registry to mark the briefing
+    pending, so a change of the file alone is not the commit."""
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index)}
+    registry = index / "registry.json"
+    wanted = argv[0] == "ingest"
+    errors = tempfile.TemporaryFile("w+")
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", *argv], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=errors, text=True)
+    commit = None
+    while proc.poll() is None:
+        if commit is None and listed(registry) is wanted:
+            commit = time.time()
+        time.sleep(0.005)
+    done = time.time()
+    if proc.returncode != 0:
+        errors.seek(0)
+        raise SystemExit(f"{' '.join(argv)} failed: {errors.read()[-2000:]}")
+    if commit is None:
+        raise SystemExit(f"the commit of {' '.join(argv)} was not seen")
+    return commit, done
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--url", help="a running web chat (default: start one on a temp index)")
+    ap.add_argument("--index", type=Path, help="the index folder of the web chat at --url")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="websync-"))
+    server = None
+    if args.url:
+        url, index = args.url, args.index.resolve()
+    else:
+        port = free_port()
+        print(f"starting the server on a new index in {folder} …", flush=True)
+        server = start_server(folder, port)
+        url, index = f"http://127.0.0.1:{port}/", folder / "index"
+    new_file = folder / f"{NEW_ID}.txt"
+    new_file.write_text(BRIEFING, encoding="utf-8")
+    rows = []
+    poller = Poller(url)
+    poller.start()
+    try:
+        poller.first(0, cites=False)
+        for _ in range(args.repeat):
+            commit, exit_ = cli(index, "ingest", "--quiet", str(new_file))
+            answered = poller.first(commit, cites=True)
+            rcommit, rexit = cli(index, "remove", NEW_ID)
+            forgotten = poller.first(rcommit, cites=False)
+            rows.append({"ingest_from_commit_s": answered - commit, "ingest_from_exit_s": answered - exit_,
+                         "remove_from_commit_s": forgotten - rcommit, "remove_from_exit_s": forgotten - rexit,
+                         "load": os.getloadavg()[0]})
+            print(json.dumps({k: round(v, 2) for k, v in rows[-1].items()}), flush=True)
+    finally:
+        poller.stop.set()
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+    polls = len(poller.seen)
+    worst = max(max(r["ingest_from_commit_s"], r["remove_from_commit_s"]) for r in rows)
+    print(f"{len(poller.errors)} /ask errors", *poller.errors[:5], sep="\n  ")
+    print(f"{polls} /ask polls; worst time from B's commit to A's answer changing: {worst:.2f} s "
+          f"(target ≤ 3 s: {'met' if worst <= 3 else 'NOT met'})")
+    if args.json:
+        args.json.write_text(json.dumps({"url": url, "rows": rows, "polls": polls, "errors": poller.errors}, indent=2))
+    return 0 if worst <= 3 and not poller.errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
