@@ -1,8 +1,9 @@
 """Load test of the web chat's ``/ask`` API (issue 12): ``--clients`` clients (plain HTTP to the
-Gradio API, or gradio_client with one session each) ask normal questions while, in every other phase, ``--oversized`` more clients send
-questions of ``--chars`` characters as fast as they are refused. The two conditions alternate
-(without, with, without, with, … ``--rounds`` times); the normal questions' p50/p95 are compared,
-per round and over all rounds (the p95 of every answer of a condition: the target's number).
+Gradio API, or gradio_client with one session each) ask normal questions while, in every other
+phase, ``--oversized`` more clients send questions of ``--chars`` characters as fast as they are
+refused. The two conditions alternate (without, with, without, with, … ``--rounds`` times); the
+normal questions' p50/p95 are compared, per round and over all rounds (the p95 of every answer of a
+condition: the target's number).
 
 Checked on every request: a normal question gets the answer to *its own* question (the returned
 ``question`` is the one sent and the answer holds that question's keyword: no cross-talk) and no
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -193,16 +195,50 @@ def run(url: str, clients: int = 20, oversized: int = 2, rounds: int = 2, per_cl
     without = [p for p in phases if not p["oversized"]]
     with_ = [p for p in phases if p["oversized"]]
     ratios = [w["p95_s"] / wo["p95_s"] for wo, w in zip(without, with_)]
-    pooled = {name: [t for p in group for t in p["latencies_s"]] for name, group in (("without", without), ("with", with_))}
+    pooled = {name: [t for p in group for t in p["latencies_s"]]
+              for name, group in (("without", without), ("with", with_))}
     p95 = {name: percentile(values, 95) for name, values in pooled.items()}
     return {
-        "url": url, "transport": transport, "clients": clients, "oversized_clients": oversized, "per_client": per_client, "chars": chars,
+        "url": url, "transport": transport, "clients": clients, "oversized_clients": oversized,
+        "per_client": per_client, "chars": chars,
         "phases": phases, "p95_ratio_per_round": ratios,
         "p50_without_s": percentile(pooled["without"], 50), "p50_with_s": percentile(pooled["with"], 50),
         "p95_without_s": p95["without"], "p95_with_s": p95["with"], "p95_ratio": p95["with"] / p95["without"],
         "errors": sum(len(p["errors"]) for p in phases), "crosstalk": sum(len(p["crosstalk"]) for p in phases),
         "refused": sum(p["refused"] for p in with_), "bad_refusals": sum(len(p["bad_refusals"]) for p in with_),
     }
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def request_costs(url: str, pid: int | None, chars: int = 100_000, n: int = 30) -> dict:
+    """One client alone, ``n`` requests of each kind one after the other: latency p50/p95 and,
+    given the server's ``pid``, its CPU per request. Shows what a refusal costs the server."""
+    client = HttpClient(url)
+    unit = "Who convened the Paris conference on Libya? "
+    kinds = {f"{chars:,}-char question": (unit * (chars // len(unit) + 1))[:chars], "empty question": "",
+             "normal question": QUESTIONS[0][0]}
+    out = {}
+    for name, question in kinds.items():
+        latencies, cpu0 = [], process_cpu_s(pid) if pid else 0.0
+        for _ in range(n):
+            t0 = time.perf_counter()
+            try:
+                client.predict(question)
+                outcome = "answered"
+            except RuntimeError as err:
+                outcome = str(err)
+            latencies.append(time.perf_counter() - t0)
+        cpu = (process_cpu_s(pid) - cpu0) / n if pid else float("nan")
+        out[name] = {"p50_s": percentile(latencies, 50), "p95_s": percentile(latencies, 95), "server_cpu_s": cpu,
+                     "outcome": outcome}
+        print(f"{name:<26} alone: p50 {out[name]['p50_s'] * 1000:5.0f} ms, p95 {out[name]['p95_s'] * 1000:5.0f} ms, "
+              f"server CPU {cpu * 1000:4.0f} ms/request — {outcome[:70]}", flush=True)
+    return out
 
 
 def free_port() -> int:
@@ -252,7 +288,8 @@ def report(summary: dict, target: float) -> bool:
             print("  ", line)
     ok = (summary["errors"] == 0 and summary["crosstalk"] == 0 and summary["bad_refusals"] == 0
           and summary["refused"] > 0 and summary["p95_ratio"] <= target)
-    print(f"target (p95 ratio over all rounds ≤ {target}, no errors, no cross-talk, every oversized refused): {'met' if ok else 'NOT met'}")
+    print(f"target (p95 ratio over all rounds ≤ {target}, no errors, no cross-talk, every oversized refused): "
+          f"{'met' if ok else 'NOT met'}")
     return ok
 
 
@@ -267,9 +304,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--target", type=float, default=1.5)
     ap.add_argument("--transport", choices=("http", "gradio_client"), default="http",
                     help="plain HTTP to the Gradio API (cheap on the client) or gradio_client")
+    ap.add_argument("--costs", action="store_true", help="first: each kind of request alone, with the server's CPU")
+    ap.add_argument("--server-pid", type=int, help="the pid of the server at --url (for --costs)")
     ap.add_argument("--json", type=Path, help="write the summary here")
     args = ap.parse_args(argv)
-    server = None
+    server = folder = None
     try:
         url = args.url
         if not url:
@@ -278,12 +317,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"starting the server on a new index in {folder} …", flush=True)
             server = start_server(folder, port)
             url = f"http://127.0.0.1:{port}/"
+        costs = request_costs(url, server.pid if server else args.server_pid, args.chars) if args.costs else None
         summary = run(url, args.clients, args.oversized, args.rounds, args.per_client, args.chars,
                       transport=args.transport)
+        summary["costs_alone"] = costs
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
+            shutil.rmtree(folder, ignore_errors=True)
     ok = report(summary, args.target)
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -58,7 +59,7 @@ class Poller(threading.Thread):
             try:
                 r = self.client.predict(QUESTION, api_name="/ask")
             except Exception as err:  # noqa: BLE001 - counted and reported
-                self.errors.append(f"{time.time():.2f} {type(err).__name__}: {str(err)[:300]}")
+                self.errors.append(f"{time.strftime('%H:%M:%S')} {type(err).__name__}: {str(err)[:300]}")
                 continue
             cites = not r["abstained"] and any(c["briefing_id"] == NEW_ID for c in r["citations"])
             self.seen.append((time.time(), cites))
@@ -125,10 +126,15 @@ def main() -> int:
     new_file = folder / f"{NEW_ID}.txt"
     new_file.write_text(BRIEFING, encoding="utf-8")
     rows = []
+    if listed(index / "registry.json") is not False:
+        raise SystemExit(f"{index}/registry.json is unreadable or already lists {NEW_ID}")
     poller = Poller(url)
     poller.start()
     try:
         poller.first(0, cites=False)
+        if any(not r["abstained"] for r in [poller.client.predict(QUESTION, api_name="/ask")]):
+            raise SystemExit("A answers the question before the ingest (a copy of the briefing is indexed?): "
+                             "use an index without one")
         for _ in range(args.repeat):
             commit, exit_ = cli(index, "ingest", "--quiet", str(new_file))
             answered = poller.first(commit, cites=True)
@@ -140,9 +146,14 @@ def main() -> int:
             print(json.dumps({k: round(v, 2) for k, v in rows[-1].items()}), flush=True)
     finally:
         poller.stop.set()
+        poller.join(timeout=120)  # its last question finishes before the server stops
+        if listed(index / "registry.json"):  # stopped half-way: leave the index as it was
+            subprocess.run([sys.executable, "-m", "assistant", "remove", NEW_ID], cwd=ROOT,
+                           env={**os.environ, "ASSISTANT_INDEX_DIR": str(index)}, capture_output=True)
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
     polls = len(poller.seen)
     worst = max(max(r["ingest_from_commit_s"], r["remove_from_commit_s"]) for r in rows)
     print(f"{len(poller.errors)} /ask errors", *poller.errors[:5], sep="\n  ")

@@ -199,11 +199,14 @@ class Index:
             return []
         self.check_vectors()
         try:
-            unseen = self.parts.vectors.unseen(view.live_docs.keys(), UNSEEN_LIMIT)
-            hits = [(cid, view.doc_of(bid) or "", score) for cid, bid, score in
-                    self.parts.vectors.search(query_vec, min(k, total + 16), filters)]
-            if unseen:
-                hits += self._exact_hits(view, query_vec, unseen, filters)
+            try:
+                hits = self._dense_hits(view, query_vec, min(k, total + 16), filters)
+            except VectorStoreError:
+                # the open client's vector index is older than what another process flushed to
+                # disk ("Error finding id"): reopen it (it then holds everything) and search again
+                if not self.parts.vectors.reopen():
+                    raise
+                hits = self._dense_hits(view, query_vec, min(k, total + 16), filters)
             live = self.parts.docs.live_ids([(doc, cid) for cid, doc, _ in hits])
         except (VectorStoreError, DocStoreError) as err:
             raise damaged(self.root, [str(err)]) from None
@@ -212,6 +215,15 @@ class Index:
             if cid in live and score > best.get(cid, -2.0):
                 best[cid] = score
         return [DenseHit(cid, score) for cid, score in sorted(best.items(), key=lambda x: -x[1])[:k]]
+
+    def _dense_hits(self, view: View, query_vec: np.ndarray, n: int,
+                    filters: Filters | None) -> list[tuple[str, str, float]]:
+        unseen = self.parts.vectors.unseen(view.live_docs.keys(), UNSEEN_LIMIT)
+        hits = [(cid, view.doc_of(bid) or "", score)
+                for cid, bid, score in self.parts.vectors.search(query_vec, n, filters)]
+        if unseen:
+            hits += self._exact_hits(view, query_vec, unseen, filters)
+        return hits
 
     def _exact_hits(self, view: View, query_vec: np.ndarray, docs: list[str],
                     filters: Filters | None) -> list[tuple[str, str, float]]:

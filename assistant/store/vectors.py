@@ -197,6 +197,15 @@ class VectorStore:
         if self._shared.reloadable:
             self._shared.known = set(live_docs)
 
+    def reopen(self) -> bool:
+        """Reopen the embedded store's client before its next use (its in-memory vector index
+        lags behind the store on disk); False for a Chroma server (nothing to reopen)."""
+        shared = self._shared
+        if not shared.reloadable:
+            return False
+        shared.stale, shared.known = True, None
+        return True
+
     def unseen(self, live_docs: Collection[str], limit: int) -> list[str]:
         """Live versions whose vectors the client's in-memory index lacks (another process added
         them after it was opened); the client is reopened instead when there are more than
