@@ -128,13 +128,15 @@ def main() -> int:
     rows = []
     if listed(index / "registry.json") is not False:
         raise SystemExit(f"{index}/registry.json is unreadable or already lists {NEW_ID}")
+    from gradio_client import Client
+
+    if not Client(url, verbose=False).predict(QUESTION, api_name="/ask")["abstained"]:
+        raise SystemExit("A answers the question before the ingest (a copy of the briefing is indexed?): "
+                         "use an index without one")
     poller = Poller(url)
     poller.start()
     try:
         poller.first(0, cites=False)
-        if any(not r["abstained"] for r in [poller.client.predict(QUESTION, api_name="/ask")]):
-            raise SystemExit("A answers the question before the ingest (a copy of the briefing is indexed?): "
-                             "use an index without one")
         for _ in range(args.repeat):
             commit, exit_ = cli(index, "ingest", "--quiet", str(new_file))
             answered = poller.first(commit, cites=True)
