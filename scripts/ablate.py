@@ -19,10 +19,10 @@ from assistant.config import Settings  # noqa: E402
 from assistant.ingest.ingestor import Ingestor  # noqa: E402
 from assistant.tools.eval import evaluate, load_qa  # noqa: E402
 
-KNOBS = [(evidence, "LEXICAL_WEIGHT"), (evidence, "FOCUS_WEIGHT"), (evidence, "QUESTION_PENALTY"),
-         (evidence, "LEAD_BONUS"), (evidence, "FRAGMENT_PENALTY"), (extractive, "EXTRACTIVE_MARGIN"),
+KNOBS = [(evidence, "LEXICAL_WEIGHT"), (evidence, "QUESTION_PENALTY"), (extractive, "EXTRACTIVE_MARGIN"),
          (compose, "_LEAD_REACH")]
-METRICS = ("recall@1", "keyword_accuracy", "citation_precision", "abstention_recall", "false_abstention_rate")
+METRICS = ("recall@1", "keyword_accuracy", "lead_accuracy", "citation_precision", "abstention_recall",
+           "false_abstention_rate")
 
 
 def scores(assistant, items) -> dict:
@@ -35,6 +35,7 @@ def main() -> int:
     p.add_argument("qa", nargs="+")
     p.add_argument("--index", required=True)
     p.add_argument("--corpus", nargs="*", default=[])
+    p.add_argument("--knobs", help="comma-separated names of the constants to zero (default: all)")
     args = p.parse_args()
     settings = Settings(index_dir=Path(args.index), llm="extractive", _env_file=None)
     assistant = Assistant(settings)
@@ -44,7 +45,7 @@ def main() -> int:
     base = {name: scores(assistant, items) for name, items in sets.items()}
     for name, got in base.items():
         print(f"as is, {name}:", got, flush=True)
-    for module, knob in KNOBS:
+    for module, knob in [(m, k) for m, k in KNOBS if not args.knobs or k in args.knobs.split(",")]:
         value = getattr(module, knob)
         setattr(module, knob, 0)
         for name, items in sets.items():

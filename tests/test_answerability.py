@@ -285,3 +285,9 @@ def test_among_passing_sections_the_one_covering_all_key_terms_is_preferred(samp
                    hit(sample_index, LIBYA_PARIS, dense=0.6, score=0.98)], sample_index, settings)
     assert d.answerable
     assert d.sections[0].ref.section_index == LIBYA_PARIS
+
+
+def test_asking_whether_a_briefing_dealt_with_a_topic_leaves_only_the_topic():
+    kt = key_terms("Did the 17 May 2023 briefing touch on air travel to Georgia, or was it on the agenda?")
+    assert kt.content == ["air", "travel"]
+    assert kt.entities == ["17", "2023", "georgia"]

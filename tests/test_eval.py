@@ -28,7 +28,7 @@ VENEZUELA = {"id": "v1", "question": "What did the spokeswoman say about the ele
              "answerable": False, "briefing_date": None, "sections": [], "answer_keywords": []}
 
 RETRIEVAL_KEYS = {"recall@1", "recall@3", "recall@5", "mrr"}
-ANSWER_KEYS = {"keyword_accuracy", "citation_precision", "citation_coverage", "abstention_recall",
+ANSWER_KEYS = {"keyword_accuracy", "lead_accuracy", "citation_precision", "citation_coverage", "abstention_recall",
                "false_abstention_rate", "inconsistent_sentences"}
 LATENCY_KEYS = {"retrieval_p50", "answer_p50", "answer_p95", "ttft_p50"}
 

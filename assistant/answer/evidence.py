@@ -15,7 +15,7 @@ from assistant.config import Settings
 from assistant.store.embedding import Embedder
 from assistant.store.index import Index
 from assistant.models import EvidenceItem, SectionHit
-from assistant.text import Span, count_tokens, present, terms, words
+from assistant.text import Span, count_tokens, present, terms
 from assistant.text.lexicon import alternation
 
 
@@ -54,7 +54,6 @@ class Candidate:
     text: str
     position: int  # sentence number within the section
     in_question: bool = False  # part of a journalist's question, not of the answer
-    answer_lead: bool = False  # first sentence of a spokesperson's answer: where the position is stated
     label: int = 0  # length of the speaker label the sentence starts with ("Question: ")
 
     @property
@@ -99,20 +98,16 @@ class EvidenceBuilder:
             section = briefing.sections[hit.ref.section_index]
             sents = [Span(a, b) for a, b in section.sentences]
             questions = [(e.question_start, e.question_end) for e in section.exchanges]
-            answer_starts = [e.answer_start for e in section.exchanges]
             for i in _wanted(rank, hit, sents):
                 s = sents[i]
                 asked = any(a <= s.start < b for a, b in questions)
-                lead = any(a <= s.start and (i == 0 or sents[i - 1].start < a) for a in answer_starts)
-                out.append(Candidate(rank, hit, s, s.of(briefing.text), i, asked, lead,
+                out.append(Candidate(rank, hit, s, s.of(briefing.text), i, asked,
                                      section.label_end(s.start) - s.start))
         return out
 
-    def _score(self, question: str, query_vec: np.ndarray, sections: list[SectionHit],
-               cands: list[Candidate]) -> list[tuple[float, Candidate]]:
-        """Each candidate sentence scored: similarity to the question + weighted term overlap (the
-        question's focus — its terms beyond the section title — counting extra) + the answer-lead
-        bonus − penalties for fragments and for the journalist's own words; best first."""
+    def _score(self, question: str, query_vec: np.ndarray, cands: list[Candidate]) -> list[tuple[float, Candidate]]:
+        """Each candidate sentence scored: similarity to the question + IDF-weighted term overlap
+        − a penalty for the journalist's own words; best first."""
         # sentences are embedded under their section title, so that the topic is shared and the
         # sentence's own content decides ("I know nothing about a specific time frame" answers
         # a question about the timing of the section's topic)
@@ -121,14 +116,11 @@ class EvidenceBuilder:
         q_terms = list(dict.fromkeys(terms(question)))
         vocabs = [set(terms(c.text)) for c in cands]
         weight = {t: math.log(1 + len(cands) / (1 + sum(present(t, v) for v in vocabs))) for t in q_terms}
-        focus = {id(h): [t for t in q_terms if not present(t, set(terms(h.ref.section_title)))] for h in sections}
         scored = []
         for c, d, vocab in zip(cands, dense, vocabs):
-            lex = weighted_overlap(q_terms, vocab, weight) + FOCUS_WEIGHT * weighted_overlap(focus[id(c.hit)], vocab, weight)
-            short = FRAGMENT_PENALTY if len(words(c.text)) < 6 else 0.0
+            lex = weighted_overlap(q_terms, vocab, weight)
             asked = QUESTION_PENALTY if c.in_question else 0.0
-            lead = LEAD_BONUS if c.answer_lead else 0.0
-            scored.append((float(d) + LEXICAL_WEIGHT * lex + lead - short - asked, c))
+            scored.append((float(d) + LEXICAL_WEIGHT * lex - asked, c))
         scored.sort(key=lambda x: x[0], reverse=True)
         return scored
 
@@ -161,7 +153,7 @@ class EvidenceBuilder:
         cands = self.candidates(sections)
         if not cands:
             return []
-        scored = self._score(question, query_vec, sections, cands)
+        scored = self._score(question, query_vec, cands)
         q_terms = list(dict.fromkeys(terms(question)))
         chosen = self._choose(scored, q_terms, budget_tokens or self.settings.answer.evidence_tokens)
         # number in reading order: by section rank, then position in the section
@@ -189,8 +181,5 @@ def neighbours_needed(sentence: str, question_terms: list[str]) -> list[int]:
 
 
 LEXICAL_WEIGHT = 0.5
-FRAGMENT_PENALTY = 0.05
-FOCUS_WEIGHT = 0.8
 QUESTION_PENALTY = 0.25
-LEAD_BONUS = 0.1
 MAX_FULL_SECTION_SENTENCES = 60

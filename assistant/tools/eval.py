@@ -105,6 +105,8 @@ def _record(item: QAItem, hits: list, answer: Answer, k: int, retrieval_ms: floa
         "gold_rank": ranks[0] + 1 if ranks else None,
         "answer": answer.text, "abstained": answer.abstained, "mode": answer.mode, "notice": answer.notice,
         "keyword_hit": item.answerable and answered and keyword_hit(item, answer.text),
+        "lead": answer.lead if answered else None,
+        "lead_hit": bool(item.answerable and answered and answer.lead and keyword_hit(item, answer.lead)),
         "citations": [_citation(item, c) for c in answer.citations],
         "disagreements": disagreements(answer.text, answer.citations) if answered else [],
         "sentences": len(claims),
@@ -157,6 +159,9 @@ def _answer_metrics(per_question: list[dict], ans: list[dict], unans: list[dict]
     citations = [c for q in ans for c in q["citations"]]
     return {
         "keyword_accuracy": _mean(1.0 if q["keyword_hit"] else 0.0 for q in ans),
+        # of the answers led by a short phrase (the person, date or count asked for), those whose
+        # phrase alone holds the expected keywords
+        "lead_accuracy": _mean(1.0 if q["lead_hit"] else 0.0 for q in answered if q["lead"]),
         "citation_precision": _ratio(sum(c["gold"] for c in citations), len(citations)),
         "citation_coverage": _ratio(sum(q["cited_sentences"] for q in answered), sum(q["sentences"] for q in answered)),
         "abstention_recall": _mean(1.0 if q["abstained"] else 0.0 for q in unans),
