@@ -1,0 +1,95 @@
+"""Copies of one briefing in search results (a mirror site's copy, a digest post of it): a passage
+of a copy that a more official version of the same briefing also holds is one passage. The more
+official version's chunk takes its place, with the better of the two scores, so that a search
+never returns the same passage twice and answers cite the official transcript.
+
+"Holds" means: a section of the more official version contains every number of the copy's
+passage and at least ``same_passage`` of its content terms (a mirror's verbatim copy holds all of
+them; a digest's rewording of a sentence most of them). Which version is more official is
+decided in ``assistant.store.versions``; a version the search's filters exclude is never used."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.models import Chunk, ChunkHit, Filters
+from assistant.store.index import Index
+from assistant.store.versions import CopyOf
+from assistant.text import terms
+
+MIN_TERMS = 4  # a passage of fewer content terms (a bare title) is never taken for another
+CACHE_BRIEFINGS = 64  # versions whose chunk terms are kept in memory
+
+
+@dataclass(frozen=True)
+class _Section:
+    index: int
+    chunks: tuple[tuple[Chunk, frozenset[str]], ...]
+    terms: frozenset[str]
+
+
+def _numbers(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(w for w in words if w[0].isdigit())
+
+
+class CopyFolder:
+    def __init__(self, index: Index, same_passage: float):
+        self.index = index
+        self.same_passage = same_passage
+        self._sections: dict[str, tuple[_Section, ...]] = {}  # parsed file -> its sections' terms
+
+    def _outline(self, briefing_id: str) -> tuple[_Section, ...]:
+        doc = self.index.snapshot.doc_of(briefing_id) or briefing_id
+        cached = self._sections.get(doc)
+        if cached is not None:
+            return cached
+        by_section: dict[int, list[tuple[Chunk, frozenset[str]]]] = {}
+        for c in self.index.chunks_of(briefing_id):
+            by_section.setdefault(c.section_index, []).append((c, frozenset(terms(c.text))))
+        out = tuple(_Section(i, tuple(cs), frozenset().union(*(t for _, t in cs))) for i, cs in by_section.items())
+        if len(self._sections) >= CACHE_BRIEFINGS:
+            self._sections.clear()
+        self._sections[doc] = out
+        return out
+
+    def official_chunk(self, chunk: Chunk, copy: CopyOf, filters: Filters | None = None) -> Chunk | None:
+        """The chunk of a more official version holding the same passage as ``chunk``, or None."""
+        words = frozenset(terms(chunk.text))
+        if len(words) < MIN_TERMS:
+            return None
+        numbers = _numbers(words)
+        for better in copy.better:  # the official version first
+            if filters is not None and not filters.empty and not filters.accepts(better, chunk.date):
+                continue
+            best, share = None, 0.0
+            for section in self._outline(better):
+                if not numbers <= section.terms:
+                    continue
+                s = len(words & section.terms) / len(words)
+                if s > share:
+                    best, share = section, s
+            if best is not None and share >= self.same_passage:
+                return max(best.chunks, key=lambda ct: len(words & ct[1]))[0]
+        return None
+
+    def fold(self, hits: list[ChunkHit], filters: Filters | None = None) -> list[ChunkHit]:
+        """``hits`` (best first) with every copy's passage that a more official version holds
+        replaced by that version's chunk; a chunk found twice keeps its best scores."""
+        copies = self.index.copies()
+        if not copies or not any(copies.get(h.chunk.briefing_id, _OFFICIAL).rank for h in hits):
+            return hits
+        merged: dict[str, ChunkHit] = {}
+        for h in hits:
+            copy = copies.get(h.chunk.briefing_id)
+            target = self.official_chunk(h.chunk, copy, filters) if copy is not None and copy.rank else None
+            if target is not None:
+                h = ChunkHit(chunk=target, dense=h.dense, bm25=h.bm25, fused=h.fused)
+            prev = merged.get(h.chunk.id)
+            if prev is not None:
+                h = ChunkHit(chunk=prev.chunk, dense=max(prev.dense, h.dense), bm25=max(prev.bm25, h.bm25),
+                             fused=max(prev.fused, h.fused))
+            merged[h.chunk.id] = h
+        return sorted(merged.values(), key=lambda h: h.fused, reverse=True)
+
+
+_OFFICIAL = CopyOf("", 0, ())
