@@ -19,6 +19,7 @@ from assistant.text import terms
 
 MIN_TERMS = 4  # a passage of fewer content terms (a bare title) is never taken for another
 CACHE_BRIEFINGS = 64  # versions whose chunk terms are kept in memory
+CACHE_CHUNKS = 4096  # copies' chunks whose terms are kept in memory
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,15 @@ class CopyFolder:
         self.index = index
         self.same_passage = same_passage
         self._sections: dict[str, tuple[_Section, ...]] = {}  # parsed file -> its sections' terms
+        self._words: dict[str, frozenset[str]] = {}  # chunk id -> its terms
+
+    def _terms(self, chunk: Chunk) -> frozenset[str]:
+        words = self._words.get(chunk.id)
+        if words is None:
+            if len(self._words) >= CACHE_CHUNKS:
+                self._words.clear()
+            words = self._words[chunk.id] = frozenset(terms(chunk.text))
+        return words
 
     def _outline(self, briefing_id: str) -> tuple[_Section, ...]:
         doc = self.index.snapshot.doc_of(briefing_id) or briefing_id
@@ -54,7 +64,7 @@ class CopyFolder:
 
     def official_chunk(self, chunk: Chunk, copy: CopyOf, filters: Filters | None = None) -> Chunk | None:
         """The chunk of a more official version holding the same passage as ``chunk``, or None."""
-        words = frozenset(terms(chunk.text))
+        words = self._terms(chunk)
         if len(words) < MIN_TERMS:
             return None
         numbers = _numbers(words)
