@@ -115,3 +115,22 @@ def test_answers_and_timelines_cite_the_official_transcript(copies_index, settin
     entries = assistant.timeline("freight trains at the Naushki station")
     assert [e.citation.ref.briefing_id for e in entries] == [OFFICIAL]
     assert "Naushki" in entries[0].citation.quote
+
+
+def test_versions_that_differ_in_a_name_or_a_number_are_not_one_passage(settings, embedder, tmp_path):
+    """Same date and speaker, the same words but another place or count: two passages."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    official = (COPIES / f"{OFFICIAL}.txt").read_text(encoding="utf-8")
+    mirror = (COPIES / f"{MIRROR}.txt").read_text(encoding="utf-8")
+    (folder / f"{OFFICIAL}.txt").write_text(official, encoding="utf-8")
+    (folder / f"{MIRROR}.txt").write_text(mirror.replace("Phuket", "Krabi").replace("80 countries", "90 countries"),
+                                          encoding="utf-8")
+    index = Index(settings, embedder)
+    assert Ingestor(index, settings).ingest([folder], show_progress=False).ok
+    for query, title in (("Consulate General in Krabi helped Russian tourists", "Floods in Thailand"),
+                         ("embassies in more than 90 countries open readings", "Russian Language Day")):
+        refs = [(s.ref.briefing_id, s.ref.section_title) for s in _sections(settings, embedder, index, query)]
+        assert refs[0] == (MIRROR, title), refs
+    same = [(s.ref.briefing_id, s.ref.section_title) for s in _sections(settings, embedder, index, SHARED[0])]
+    assert same[0][0] == OFFICIAL and all(bid != MIRROR or t != "Talks with Mongolia" for bid, t in same)

@@ -3,19 +3,22 @@ of a copy that a more official version of the same briefing also holds is one pa
 official version's chunk takes its place, with the better of the two scores, so that a search
 never returns the same passage twice and answers cite the official transcript.
 
-"Holds" means: a section of the more official version contains every number of the copy's
-passage and at least ``same_passage`` of its content terms (a mirror's verbatim copy holds all of
-them; a digest's rewording of a sentence most of them). Which version is more official is
+"Holds" means: a section of the more official version contains every number and every name (a
+capitalised word inside a sentence; Russian ~ Russia) of the copy's passage and at least ``same_passage`` of its
+content terms (a mirror's verbatim copy holds all of them; a digest's rewording of a sentence
+most of them). Two passages that differ in a name or a number are never one passage. Which version is more official is
 decided in ``assistant.store.versions``; a version the search's filters exclude is never used."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from assistant.models import Chunk, ChunkHit, Filters
 from assistant.store.index import Index
 from assistant.store.versions import CopyOf
-from assistant.text import terms
+from assistant.text import stem, term_matches, terms
+from assistant.text.terms import surface_words
 
 MIN_TERMS = 4  # a passage of fewer content terms (a bare title) is never taken for another
 CACHE_BRIEFINGS = 64  # versions whose chunk terms are kept in memory
@@ -29,8 +32,14 @@ class _Section:
     terms: frozenset[str]
 
 
-def _numbers(words: frozenset[str]) -> frozenset[str]:
-    return frozenset(w for w in words if w[0].isdigit())
+_SENTENCE_BREAK = re.compile(r"[.!?;:\n]")
+
+
+def _key_terms(text: str, words: frozenset[str]) -> frozenset[str]:
+    """The numbers and names of a passage (stemmed like ``terms``): what must not differ."""
+    names = {stem(w.lower()) for part in _SENTENCE_BREAK.split(text) for w in surface_words(part)[1:]
+             if w[0].isupper()}
+    return frozenset(w for w in words if w[0].isdigit() or w in names)
 
 
 class CopyFolder:
@@ -38,15 +47,16 @@ class CopyFolder:
         self.index = index
         self.same_passage = same_passage
         self._sections: dict[str, tuple[_Section, ...]] = {}  # parsed file -> its sections' terms
-        self._words: dict[str, frozenset[str]] = {}  # chunk id -> its terms
+        self._words: dict[str, tuple[frozenset[str], frozenset[str]]] = {}  # chunk id -> (terms, key terms)
 
-    def _terms(self, chunk: Chunk) -> frozenset[str]:
-        words = self._words.get(chunk.id)
-        if words is None:
+    def _terms(self, chunk: Chunk) -> tuple[frozenset[str], frozenset[str]]:
+        cached = self._words.get(chunk.id)
+        if cached is None:
             if len(self._words) >= CACHE_CHUNKS:
                 self._words.clear()
-            words = self._words[chunk.id] = frozenset(terms(chunk.text))
-        return words
+            words = frozenset(terms(chunk.text))
+            cached = self._words[chunk.id] = (words, _key_terms(chunk.text, words))
+        return cached
 
     def _outline(self, briefing_id: str) -> tuple[_Section, ...]:
         doc = self.index.snapshot.doc_of(briefing_id) or briefing_id
@@ -64,16 +74,15 @@ class CopyFolder:
 
     def official_chunk(self, chunk: Chunk, copy: CopyOf, filters: Filters | None = None) -> Chunk | None:
         """The chunk of a more official version holding the same passage as ``chunk``, or None."""
-        words = self._terms(chunk)
+        words, key = self._terms(chunk)
         if len(words) < MIN_TERMS:
             return None
-        numbers = _numbers(words)
         for better in copy.better:  # the official version first
             if filters is not None and not filters.empty and not filters.accepts(better, chunk.date):
                 continue
             best, share = None, 0.0
             for section in self._outline(better):
-                if not numbers <= section.terms:
+                if not all(term_matches(k, section.terms) for k in key - section.terms):
                     continue
                 s = len(words & section.terms) / len(words)
                 if s > share:
