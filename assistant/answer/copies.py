@@ -4,10 +4,11 @@ official version's chunk takes its place, with the better of the two scores, so 
 never returns the same passage twice and answers cite the official transcript.
 
 "Holds" means: a section of the more official version contains every number and every name (a
-capitalised word inside a sentence; Russian ~ Russia) of the copy's passage and at least ``same_passage`` of its
-content terms (a mirror's verbatim copy holds all of them; a digest's rewording of a sentence
-most of them). Two passages that differ in a name or a number are never one passage. Which version is more official is
-decided in ``assistant.store.versions``; a version the search's filters exclude is never used."""
+capitalised word inside a sentence; Russian ~ Russia) of the copy's passage and at least
+``same_passage`` of its content terms (a mirror's verbatim copy holds all of them; a digest's
+rewording of a sentence most of them). Two passages that differ in a name or a number are never
+one passage. Which version is more official is decided in ``assistant.store.versions``; a
+version the search's filters exclude is never used."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from assistant.models import Chunk, ChunkHit, Filters
 from assistant.store.index import Index
 from assistant.store.versions import CopyOf
-from assistant.text import stem, term_matches, terms
+from assistant.text import present, stem, terms
 from assistant.text.terms import surface_words
 
 MIN_TERMS = 4  # a passage of fewer content terms (a bare title) is never taken for another
@@ -82,7 +83,7 @@ class CopyFolder:
                 continue
             best, share = None, 0.0
             for section in self._outline(better):
-                if not all(term_matches(k, section.terms) for k in key - section.terms):
+                if not all(present(k, section.terms) for k in key - section.terms):
                     continue
                 s = len(words & section.terms) / len(words)
                 if s > share:
