@@ -82,8 +82,9 @@ class RetrievalSettings(_Group):
                                                 "more official version of it (same date and speaker) is returned "
                                                 "once, from the more official version.")
     same_passage: float = Field(0.85, gt=0, le=1, description="Share of a copy's passage's content terms (and "
-                                                              "all its numbers) a section of the more official "
-                                                              "version must hold for the two to be one passage.")
+                                                              "all its numbers and names) a section of the more "
+                                                              "official version must hold for the two to be one "
+                                                              "passage.")
 
 
 class AnswerSettings(_Group):
