@@ -49,6 +49,7 @@ class CopyFolder:
         self.same_passage = same_passage
         self._sections: dict[str, tuple[_Section, ...]] = {}  # parsed file -> its sections' terms
         self._words: dict[str, tuple[frozenset[str], frozenset[str]]] = {}  # chunk id -> (terms, key terms)
+        self._decided: dict[tuple, Chunk | None] = {}  # (chunk id, versions allowed, commit) -> the official chunk
 
     def _terms(self, chunk: Chunk) -> tuple[frozenset[str], frozenset[str]]:
         cached = self._words.get(chunk.id)
@@ -74,21 +75,31 @@ class CopyFolder:
         return out
 
     def official_chunk(self, chunk: Chunk, copy: CopyOf, filters: Filters | None = None) -> Chunk | None:
-        """The chunk of a more official version holding the same passage as ``chunk``, or None."""
+        """The chunk of a more official version holding the same passage as ``chunk``, or None
+        (decided once per chunk, versions allowed and commit)."""
+        allowed = tuple(b for b in copy.better  # the official version first
+                        if filters is None or filters.empty or filters.accepts(b, chunk.date))
+        memo = (chunk.id, allowed, self.index.snapshot.registry.commit)
+        found = self._decided.get(memo, _UNDECIDED)
+        if found is _UNDECIDED:
+            found = self._find(chunk, allowed)
+            if len(self._decided) >= CACHE_CHUNKS:
+                self._decided.clear()
+            self._decided[memo] = found
+        return found
+
+    def _find(self, chunk: Chunk, allowed: tuple[str, ...]) -> Chunk | None:
         words, key = self._terms(chunk)
         if len(words) < MIN_TERMS:
             return None
-        for better in copy.better:  # the official version first
-            if filters is not None and not filters.empty and not filters.accepts(better, chunk.date):
-                continue
+        for better in allowed:
             best, share = None, 0.0
             for section in self._outline(better):
-                if not all(present(k, section.terms) for k in key - section.terms):
-                    continue
                 s = len(words & section.terms) / len(words)
-                if s > share:
+                if s >= self.same_passage and s > share and all(present(k, section.terms)
+                                                                for k in key - section.terms):
                     best, share = section, s
-            if best is not None and share >= self.same_passage:
+            if best is not None:
                 return max(best.chunks, key=lambda ct: len(words & ct[1]))[0]
         return None
 
@@ -113,3 +124,4 @@ class CopyFolder:
 
 
 _OFFICIAL = CopyOf("", 0, ())
+_UNDECIDED = object()
