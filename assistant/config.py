@@ -78,6 +78,13 @@ class RetrievalSettings(_Group):
                                                    "reciprocal rank fusion, or one retriever alone.")
     rrf_k: int = Field(60, ge=1, description="The k of reciprocal rank fusion.")
     top_sections: int = Field(5, ge=1, description="Sections returned by a search.")
+    fold_copies: bool = Field(True, description="A passage that a mirror or digest copy of a briefing shares with a "
+                                                "more official version of it (same date and speaker) is returned "
+                                                "once, from the more official version.")
+    same_passage: float = Field(0.85, gt=0, le=1, description="Share of a copy's passage's content terms (and "
+                                                              "all its numbers and names) a section of the more "
+                                                              "official version must hold for the two to be one "
+                                                              "passage.")
 
 
 class AnswerSettings(_Group):

@@ -13,6 +13,13 @@ from assistant.text.dates import date_to_int
 
 # "contents": the table of contents of a page whose body is missing or cut short (each item a sentence)
 SectionKind = Literal["statement", "media_question", "contents"]
+# how each kind is named to users (``inspect``, the web chat's sources and section viewer)
+KIND_LABELS: dict[str, str] = {"statement": "Statement", "media_question": "Answer to a media question",
+                               "contents": "Table of contents (the page's body is missing or cut short)"}
+# how a page is laid out, which decides which copy of a briefing is the official transcript:
+# "contents": a transcript with its table of contents; "headings": a transcript whose sections are
+# only marked by headings (a mirror site); "digest": a post of "#Topic" paragraphs; "text": no headings
+Layout = Literal["contents", "headings", "digest", "text"]
 
 
 class _Model(BaseModel):
@@ -71,6 +78,12 @@ class Briefing(_Model):
     synthetic: bool = False
     # what the parser noticed but could not fix ("body cut short after '<title>'")
     warnings: tuple[str, ...] = ()
+    layout: Layout = "text"
+
+    @property
+    def cut_short(self) -> bool:
+        """The page's body is missing or cut short: its contents list is kept as a section."""
+        return any(s.kind == "contents" for s in self.sections)
 
     @property
     def date_int(self) -> int:
@@ -84,10 +97,12 @@ class Briefing(_Model):
             "title": self.title,
             "speaker": self.speaker,
             "place": self.place,
+            "layout": self.layout,
             "sections": [],
         }
         for s in self.sections:
-            item = {"title": s.title, "kind": s.kind, "start": s.start, "end": s.end}
+            item = {"title": s.title, "kind": s.kind, "kind_label": KIND_LABELS[s.kind], "start": s.start,
+                    "end": s.end}
             if s.kind == "media_question":
                 item["question"] = s.question
             out["sections"].append(item)

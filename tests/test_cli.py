@@ -50,8 +50,8 @@ def test_inspect_json_on_the_sample(run):
     code, out, err = run("inspect", str(SAMPLE), "--json")
     assert code == 0, err
     data = json.loads(out)
-    assert set(data) == {"date", "title", "speaker", "place", "sections"}
-    assert data["date"] == "2021-11-10"
+    assert set(data) == {"date", "title", "speaker", "place", "layout", "sections"}
+    assert data["date"] == "2021-11-10" and data["layout"] == "contents"
     assert data["speaker"] == "Maria Zakharova" and data["place"] == "Moscow"
     assert "Maria Zakharova" in data["title"]
     assert len(data["sections"]) == 30
@@ -227,3 +227,80 @@ def test_timeline_command(run, sample_copy):
     assert e["quote"] and normalise(sample_copy.read_text(encoding="utf-8"))[e["start"]:e["end"]] == e["quote"]
     code, out, _ = run("timeline", "Nicaragua election", "--from", "2022-01-01")
     assert code == 0 and "no briefing addresses" in out
+
+
+# --------------------------------------------------------------------------- dates, warnings, copies
+
+ARCHIVE = SAMPLE.parent.parent / "tests" / "data" / "archive"
+COPIES = ARCHIVE.parent / "copies"
+
+
+def _list(run) -> list[dict]:
+    code, out, _ = run("list", "--json")
+    assert code == 0
+    return json.loads(out)
+
+
+def test_ingest_date_dates_a_page_that_has_none(run, tmp_path):
+    page = tmp_path / "notes.txt"  # starts inside its contents; no date in the text or the file name
+    page.write_text((ARCHIVE / "2022-03-03-briefing.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    code, _, err = run("ingest", "--quiet", "--date", "3 March", str(page))
+    assert code == 2 and "the briefing date '3 March' is not a date like 2022-03-03 (YYYY-MM-DD)" in err
+    assert _list(run) == []  # refused before anything was read
+    assert run("ingest", "--quiet", str(page))[0] == 0
+    assert [e["date"] for e in _list(run)] == [None]
+    code, out, _ = run("ingest", "--quiet", "--date", "2022-03-03", str(page))
+    assert code == 0 and out.split()[0] == "updated"
+    assert [e["date"] for e in _list(run)] == ["2022-03-03"]
+    code, out, _ = run("ingest", "--quiet", "--date", "2022-03-03", str(page))
+    assert out.split()[0] == "unchanged"
+
+
+def test_ingest_date_never_replaces_the_page_date(run, sample_copy):
+    code, out, _ = run("ingest", "--quiet", "--date", "2020-01-01", str(sample_copy))
+    assert code == 0
+    assert "warning: the date given (2020-01-01) differs from the page's date (2021-11-10)" in out
+    assert [e["date"] for e in _list(run)] == ["2021-11-10"]
+
+
+def test_inspect_shows_the_contents_kind_and_the_warnings(run):
+    page = ARCHIVE / "2023-05-17-briefing-zakharova.txt"  # cut short: nothing after the contents
+    code, out, _ = run("inspect", str(page))
+    assert code == 0
+    assert "  0 C [" in out and "Table of contents  [Table of contents (the page's body is missing or cut short)]" in out
+    assert "warning: body missing after the table of contents" in out
+    data = json.loads(run("inspect", str(page), "--json")[1])
+    assert data["sections"][0]["kind"] == "contents" and "cut short" in data["sections"][0]["kind_label"]
+    assert data["warnings"] == ["body missing after the table of contents"]
+
+
+def test_ingest_shows_the_parser_warnings(run):
+    page = ARCHIVE / "2023-02-22-briefing-zakharova.txt"  # cut short in the middle of the body
+    code, out, _ = run("ingest", "--quiet", str(page))
+    assert code == 0 and "warning: body cut short after 'Foreign Minister Sergey Lavrov" in out
+    assert "1 with warnings" in out
+    code, out, _ = run("ingest", "--quiet", "--json", str(page))
+    [f] = json.loads(out)["files"]
+    assert f["status"] == "unchanged" and f["warnings"][0].startswith("body cut short after")
+    assert _list(run)[0]["cut_short"] is True
+
+
+def test_list_groups_the_copies_of_a_briefing(run):
+    assert run("ingest", "--quiet", str(COPIES))[0] == 0
+    entries = _list(run)
+    official, mirror, digest, other = ("2024-06-05-briefing-zakharova", "2024-06-05-briefing-zakharova-mirror",
+                                       "2024-06-05-digest-zakharova", "2024-06-05-briefing-zaitsev")
+    by_id = {e["briefing_id"]: e for e in entries}
+    assert by_id[mirror]["versions"] == [official, mirror, digest] == by_id[digest]["versions"]
+    assert [by_id[b]["official"] for b in (official, mirror, digest, other)] == [True, False, False, True]
+    assert by_id[other]["versions"] == [other] and by_id[official]["briefing"] == by_id[digest]["briefing"]
+    ids = [e["briefing_id"] for e in entries]  # versions next to each other, the official first
+    assert ids.index(mirror) == ids.index(official) + 1 and ids.index(digest) == ids.index(official) + 2
+    code, out, _ = run("list")
+    lines = out.splitlines()
+    head = next(i for i, line in enumerate(lines) if "one briefing, 3 versions" in line)
+    assert lines[head].startswith("2024-06-05  Maria Zakharova")
+    assert lines[head + 1].lstrip().startswith(f"official {official}") and "[transcript with contents]" in lines[head + 1]
+    assert lines[head + 2].lstrip().startswith(f"copy     {mirror}") and "headings only" in lines[head + 2]
+    assert lines[head + 3].lstrip().startswith(f"copy     {digest}") and "[digest post]" in lines[head + 3]
+    assert sum(other in line for line in lines) == 1

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from assistant.errors import IndexUnavailable
+from assistant.errors import IndexUnavailable, InputError
 from assistant.store.index import Index
 from assistant.ingest.ingestor import Ingestor
 from assistant.models import Filters
@@ -251,3 +251,20 @@ def test_uploads(index, settings):
     assert index.briefings()[0].path == "upload:briefing.txt"
     assert ing.ingest_uploads([("briefing.txt", data)]).results[0].status == "unchanged"
     assert not list(index.root.parent.glob("evil*"))
+
+
+def test_a_date_for_pages_without_one_through_the_python_api(index, settings, tmp_path):
+    page = tmp_path / "notes.txt"  # a page that starts inside its contents: no header, no date
+    page.write_text((DATA / "archive" / "2022-03-03-briefing.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    ing = Ingestor(index, settings)
+    for bad in ("2022-3-3", "03.03.2022", "2022-02-30", "yesterday"):
+        with pytest.raises(InputError, match=f"the briefing date '{bad}' is not a date like 2022-03-03"):
+            ing.ingest([page], show_progress=False, date=bad)
+    assert index.briefings() == []
+    report = ing.ingest([page, SAMPLE], show_progress=False, date=dt.date(2022, 3, 3))
+    assert report.ok and {e.briefing_id: e.date for e in index.briefings()} == {
+        "notes": "2022-03-03", "2021-11-10-briefing-zakharova": "2021-11-10"}  # the sample keeps its own date
+    sample = next(r for r in report.results if r.briefing_id == "2021-11-10-briefing-zakharova")
+    assert sample.warnings == ("the date given (2022-03-03) differs from the page's date (2021-11-10); "
+                               "the page's date is used",)
+    assert {c.date for c in index.chunks_of("notes")} == {20220303}

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) + BM25, fused, grouped per section."""
+"""Hybrid retrieval: dense (Chroma) + BM25, fused, copies of one briefing folded into its most
+official version (``copies.py``), grouped per section."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Literal
 
 import numpy as np
 
+from assistant.answer.copies import CopyFolder
 from assistant.config import Settings
 from assistant.store.embedding import Embedder
 from assistant.store.index import Index
@@ -36,6 +38,7 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self.fusion = fusion or settings.retrieval.fusion
+        self.copies = CopyFolder(index, settings.retrieval.same_passage) if settings.retrieval.fold_copies else None
 
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.encode([query])[0]
@@ -59,6 +62,8 @@ class Retriever:
         sparse = self.index.bm25_search(terms(query), n, filters) if self.fusion != "dense" else []
         timings["bm25"] = time.perf_counter() - t2
         hits = self._fuse(dense, sparse)
+        if self.copies is not None:
+            hits = self.copies.fold(hits, filters)
         sections = self._group(hits)[:k]
         timings["retrieval"] = time.perf_counter() - t0
         return Retrieval(query, query_vec, sections, timings)
@@ -101,5 +106,7 @@ class Retriever:
             sections.append(SectionHit(ref=section_ref(self.index, bid, sidx), score=score,
                                        dense=max(h.dense for h in chs), bm25=max(h.bm25 for h in chs),
                                        chunks=tuple(chs)))
-        sections.sort(key=lambda s: s.score, reverse=True)
+        # equal scores: the more official version of a briefing first
+        copies = self.index.copies()
+        sections.sort(key=lambda s: (-s.score, copies[s.ref.briefing_id].rank if s.ref.briefing_id in copies else 0))
         return sections

@@ -3,6 +3,7 @@ on its own line without touching what is already indexed."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import sys
@@ -15,7 +16,7 @@ from tqdm import tqdm
 
 from assistant.ingest.chunking import chunk_briefing
 from assistant.config import Settings
-from assistant.errors import IndexUnavailable, ParseError, SourceError
+from assistant.errors import IndexUnavailable, InputError, ParseError, SourceError
 from assistant.store.index import Index
 from assistant.models import Briefing
 from assistant.ingest.parsing import html_to_text, looks_like_html, parse_text
@@ -33,6 +34,7 @@ class FileResult:
     embedded: int = 0
     seconds: float = 0.0
     error: str | None = None
+    warnings: tuple[str, ...] = ()  # what the parser noticed ("body cut short after '<title>'")
 
 
 @dataclass
@@ -58,16 +60,34 @@ def slugify(name: str) -> str:
     return slug[:80] or "briefing"
 
 
-def parse_document(doc: SourceDocument, briefing_id: str) -> Briefing:
+def check_date(date: str | dt.date | None) -> str | None:
+    """A date given for briefings whose page has none (``ingest --date``): ``YYYY-MM-DD`` or a
+    ``date``, returned as ``YYYY-MM-DD``; ``InputError`` naming the value otherwise."""
+    if date is None or isinstance(date, dt.date):
+        return date.isoformat() if date else None
+    value = str(date).strip()
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InputError(f"the briefing date {value!r} is not a date like 2022-03-03 (YYYY-MM-DD)") from None
+
+
+def parse_document(doc: SourceDocument, briefing_id: str, date: str | None = None) -> Briefing:
+    """``date`` (``YYYY-MM-DD``) dates a page whose text has no date of its own."""
     text = html_to_text(doc.text) if doc.is_html or looks_like_html(doc.text) else doc.text
     fmt = "html" if doc.is_html else "transcript"
-    return parse_text(text, source=doc.path, briefing_id=briefing_id, content_hash=doc.content_hash, fmt=fmt)
+    return parse_text(text, source=doc.path, briefing_id=briefing_id, content_hash=doc.content_hash, fmt=fmt,
+                      date_hint=date)
 
 
-def parse_file(path: str | Path, settings: Settings, briefing_id: str | None = None) -> Briefing:
+def parse_file(path: str | Path, settings: Settings, briefing_id: str | None = None,
+               date: str | dt.date | None = None) -> Briefing:
     """Read and parse one file without indexing it (``inspect``)."""
+    date = check_date(date)
     doc = read_source(path, int(settings.ingest.max_file_mb * 1e6))
-    return parse_document(doc, briefing_id or slugify(Path(path).stem))
+    return parse_document(doc, briefing_id or slugify(Path(path).stem), date)
 
 
 EMBED_GROUP_FILES = 8  # files whose new chunks are embedded together
@@ -94,6 +114,7 @@ class Ingestor:
     def __init__(self, index: Index, settings: Settings):
         self.index = index
         self.settings = settings
+        self.date: str | None = None  # the date of pages without one, in the ingest in hand
 
     def _briefing_id(self, name: str, source_key: str, taken: set[str]) -> str:
         """The file's stem as a slug; another file with the same stem (indexed, or ``taken`` by
@@ -114,17 +135,23 @@ class Ingestor:
             doc = read_source(item.path, int(self.settings.ingest.max_file_mb * 1e6), data=item.data)
             bid = self._briefing_id(item.name, item.source_key, taken)
             taken.add(bid)
-            if self.index.is_current(bid, doc.content_hash):
-                entry = self.index.snapshot.registry.briefings[bid]
-                return _Prepared(item, FileResult(item.name, "unchanged", bid, entry.chunk_count, 0,
-                                                  time.perf_counter() - t0))
-            briefing = parse_document(doc, bid)
+            current = self.index.is_current(bid, doc.content_hash)
+            if current and (self.date is None or self.index.snapshot.registry.briefings[bid].date == self.date):
+                return self._unchanged(item, bid, t0)
+            briefing = parse_document(doc, bid, self.date)
+            if current and briefing.date == self.index.snapshot.registry.briefings[bid].date:
+                return self._unchanged(item, bid, t0)  # the page has a date of its own: --date changes nothing
             if synthetic:
                 briefing = briefing.model_copy(update={"synthetic": True})
             chunks = chunk_briefing(briefing, self.settings.ingest.chunk_tokens, self.settings.ingest.context_tokens)
             return _Prepared(item, None, briefing, chunks, time.perf_counter() - t0)
         except (SourceError, ParseError) as err:
             return _Prepared(item, FileResult(item.name, "error", error=str(err), seconds=time.perf_counter() - t0))
+
+    def _unchanged(self, item: "_Input", bid: str, t0: float) -> "_Prepared":
+        entry = self.index.snapshot.registry.briefings[bid]
+        return _Prepared(item, FileResult(item.name, "unchanged", bid, entry.chunk_count, 0, time.perf_counter() - t0,
+                                          warnings=tuple(entry.warnings)))
 
     def _add(self, p: "_Prepared", vectors: dict, embed_share: float) -> FileResult:
         t0 = time.perf_counter()
@@ -136,7 +163,8 @@ class Ingestor:
             return FileResult(p.item.name, "error", error=f"{p.item.name}: {type(err).__name__}: {err}",
                               seconds=time.perf_counter() - t0)
         seconds = p.seconds + embed_share + time.perf_counter() - t0
-        return FileResult(p.item.name, status, p.briefing.id, len(p.chunks), embedded, seconds)
+        return FileResult(p.item.name, status, p.briefing.id, len(p.chunks), embedded, seconds,
+                          warnings=p.briefing.warnings)
 
     def _embed_group(self, todo: list["_Prepared"]) -> tuple[dict, float]:
         """Vectors of the new chunks of a group of files, in one encode call, and its seconds. On
@@ -188,12 +216,21 @@ class Ingestor:
         return report
 
     def ingest(self, paths: list[str | Path], show_progress: bool = True,
-               progress: Progress | None = None, synthetic: bool = False) -> IngestReport:
-        """Ingest files and folders; ``synthetic`` labels generated test briefings (bench)."""
+               progress: Progress | None = None, synthetic: bool = False,
+               date: str | dt.date | None = None) -> IngestReport:
+        """Ingest files and folders; ``synthetic`` labels generated test briefings (bench).
+        ``date`` (``YYYY-MM-DD``) dates the pages that have no date of their own (a page that starts
+        inside its table of contents); a page's own date is never replaced (the file's warnings
+        say so when they differ). ``InputError`` before anything is read when it is not a date."""
+        date = check_date(date)
         files, missing = expand_paths(paths)
         report = IngestReport(results=[FileResult(e.path, "error", error=str(e)) for e in missing])
         items = [_Input(str(f), str(f), None, str(Path(f).resolve())) for f in files]
-        return self._run(items, report, show_progress, progress, synthetic)
+        self.date = date
+        try:
+            return self._run(items, report, show_progress, progress, synthetic)
+        finally:
+            self.date = None
 
     def ingest_uploads(self, uploads: list[tuple[str, bytes]], progress: Progress | None = None) -> IngestReport:
         """Uploaded files: (name, bytes). The name only labels the briefing; nothing is written

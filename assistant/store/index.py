@@ -34,6 +34,7 @@ from assistant.store.embedding import Embedder
 from assistant.store.registry import (PARSER_VERSION, Registry, RegistryEntry, RegistryFile, embedder_variant,
                                       pipeline_of)
 from assistant.store.vectors import DenseHit, VectorStore, VectorStoreError
+from assistant.store.versions import BriefingVersions, CopyOf, copies_of, group_versions
 from assistant.store.view import Parts, View, damaged, open_view, read_registry
 from assistant.text.dates import date_to_int
 
@@ -69,6 +70,7 @@ class Index:
         self._checked_at = time.monotonic()
         self._local_seen = _LOCAL_COMMITS.get(self._key)
         self._vectors_checked: str | None = None
+        self._copies: tuple[str, dict[str, CopyOf]] = ("", {})
         self._writer = Writer(self)
 
     # ---------------------------------------------------------------- paths & pipeline
@@ -137,6 +139,20 @@ class Index:
     def briefings(self) -> list[RegistryEntry]:
         self.refresh()
         return sorted(self._view.registry.briefings.values(), key=lambda e: (e.date or "", e.briefing_id))
+
+    def versions(self) -> list[BriefingVersions]:
+        """Every briefing once, with its versions (copies from other pages), the official first."""
+        return group_versions(self.briefings())
+
+    def copies(self) -> dict[str, CopyOf]:
+        """briefing id -> its place among the copies of its briefing (briefings with copies only),
+        computed once per commit."""
+        registry = self._view.registry
+        commit, copies = self._copies
+        if commit != registry.commit or not commit:
+            copies = copies_of(registry.briefings.values())
+            self._copies = (registry.commit, copies)
+        return copies
 
     def briefing(self, briefing_id: str) -> Briefing:
         for attempt in range(2):

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from assistant.models import Briefing
+
 REGISTRY_VERSION = 2  # 2: BM25 segments per entry, parsed file sizes, commit tokens, text in docs.sqlite3
-PARSER_VERSION = 2  # 2: sections carry sentence and speaker-label spans
+PARSER_VERSION = 3  # 2: sections carry sentence and speaker-label spans; 3: briefings carry their layout
 REPAIR_HINT = "run: briefing-assistant check --repair"
 
 
@@ -35,6 +37,17 @@ class RegistryEntry(BaseModel):
     synthetic: bool = False
     doc_bytes: int = 0  # size of the parsed file: a truncated file is noticed with one stat
     bm25_segment: str = ""  # the BM25 segment holding this version's chunks
+    # what tells copies of one briefing apart (``assistant.store.versions``), and what the parser warned
+    speaker: str | None = None
+    layout: str = ""  # Briefing.layout ("" in entries written before it existed)
+    cut_short: bool = False
+    warnings: tuple[str, ...] = ()
+
+
+def briefing_fields(b: Briefing) -> dict:
+    """The entry fields that come from the parsed briefing."""
+    return {"date": b.date, "title": b.title, "section_count": len(b.sections), "speaker": b.speaker,
+            "layout": b.layout, "cut_short": b.cut_short, "warnings": b.warnings, "synthetic": b.synthetic}
 
 
 class Registry(BaseModel):

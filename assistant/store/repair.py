@@ -24,8 +24,8 @@ from assistant.store.check import (LEGACY_BM25, CheckReport, bm25_problems, chec
                                    sqlite_quick_check)
 from assistant.store.docstore import DocStoreError
 from assistant.store.parsed import ParsedFileError, doc_file_name, read_parsed, write_parsed
-from assistant.store.registry import (REGISTRY_VERSION, Registry, RegistryEntry, pipeline_of, pipeline_prefix,
-                                      remove_stale_temp_files)
+from assistant.store.registry import (REGISTRY_VERSION, Registry, RegistryEntry, briefing_fields, pipeline_of,
+                                      pipeline_prefix, remove_stale_temp_files)
 from assistant.store.vectors import VectorStoreError
 from assistant.store.view import Parts
 from assistant.text import terms
@@ -108,8 +108,7 @@ class Repairer:
         path = str(source.resolve()) if source.is_file() else f"upload:{source.name}"
         when = dt.datetime.fromtimestamp(f.stat().st_mtime, dt.timezone.utc).isoformat(timespec="seconds")
         return RegistryEntry(briefing_id=b.id, path=path, content_hash=b.content_hash, pipeline="",
-                             chunk_count=n_chunks, ingested_at=when, date=b.date, title=b.title,
-                             section_count=len(b.sections), doc_file=f.name, synthetic=b.synthetic)
+                             chunk_count=n_chunks, ingested_at=when, doc_file=f.name, **briefing_fields(b))
 
     # ---------------------------------------------------------------- parsed files
     def fix_parsed(self) -> None:
@@ -157,14 +156,15 @@ class Repairer:
         ingest = self.settings.ingest
         try:
             doc = read_source(e.path, int(ingest.max_file_mb * 1e6))
-            briefing = parse_document(doc, e.briefing_id).model_copy(update={"synthetic": e.synthetic})
+            # the entry's date is given for a page without one (it was dated by ``ingest --date``)
+            briefing = parse_document(doc, e.briefing_id, e.date).model_copy(update={"synthetic": e.synthetic})
         except (SourceError, ParseError):
             return None
         chunks = chunk_briefing(briefing, ingest.chunk_tokens, ingest.context_tokens)
         pipeline = e.pipeline or ""
         entry = e.model_copy(update={
-            "content_hash": briefing.content_hash, "chunk_count": len(chunks), "date": briefing.date,
-            "title": briefing.title, "section_count": len(briefing.sections), "bm25_segment": "",
+            "content_hash": briefing.content_hash, "chunk_count": len(chunks), **briefing_fields(briefing),
+            "bm25_segment": "",
             "doc_file": doc_file_name(briefing.id, briefing.content_hash, pipeline)})
         write_parsed(self.parts.briefings_dir, entry, briefing, chunks)
         self.parts.docs.put(entry.doc_file, briefing, chunks)

@@ -25,7 +25,7 @@ from assistant.errors import IndexUnavailable, NotInIndex
 from assistant.models import Briefing, Chunk
 from assistant.store.bm25 import build_segment, merge_plan, merge_segments, new_segment_name
 from assistant.store.parsed import briefing_id_of, doc_file_name, write_parsed
-from assistant.store.registry import Registry, RegistryEntry, remove_stale_temp_files
+from assistant.store.registry import Registry, RegistryEntry, briefing_fields, remove_stale_temp_files
 from assistant.store.view import View, open_view
 from assistant.text import terms
 
@@ -166,8 +166,7 @@ class Writer:
         return RegistryEntry(
             briefing_id=briefing.id, path=source_key, content_hash=briefing.content_hash, pipeline=pipeline,
             chunk_count=len(chunks), ingested_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            date=briefing.date, title=briefing.title, section_count=len(briefing.sections),
-            doc_file=doc_file_name(briefing.id, briefing.content_hash, pipeline), synthetic=briefing.synthetic)
+            doc_file=doc_file_name(briefing.id, briefing.content_hash, pipeline), **briefing_fields(briefing))
 
     def remove(self, briefing_id: str) -> RegistryEntry:
         reg = self.ix._view.registry

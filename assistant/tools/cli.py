@@ -51,62 +51,41 @@ def _assistant(settings: Settings):
 
 def cmd_inspect(args) -> int:
     from assistant.ingest.ingestor import parse_file
+    from assistant.tools.cli_output import inspect_text
 
-    b = parse_file(args.file, _settings(args))
-    summary = b.summary()
+    b = parse_file(args.file, _settings(args), date=args.date)
     if args.json:
+        summary = b.summary()
         summary.pop("id")
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return 0
-    print(f"{b.title}\n  date: {b.date or '?'}   speaker: {b.speaker or '?'}   place: {b.place or '?'}")
-    kinds = [s.kind for s in b.sections]
-    print(f"  {len(b.sections)} sections: {kinds.count('statement')} statements, "
-          f"{kinds.count('media_question')} media questions")
-    for s in b.sections:
-        tag = "S" if s.kind == "statement" else "Q"
-        extra = f"  ({len(s.exchanges)} exchanges)" if len(s.exchanges) > 1 else ""
-        toc = "" if s.title_from_toc else "  [title not from the table of contents]"
-        print(f"  {s.index:3d} {tag} [{s.start}:{s.end}] {s.title}{extra}{toc}")
+    print(inspect_text(b))
     return 0
 
 
-def _ingest_report(report, as_json: bool) -> int:
-    if as_json:
-        print(json.dumps({"seconds": round(report.seconds, 3), "files": [r.__dict__ for r in report.results]},
-                         indent=2, ensure_ascii=False))
-    else:
-        for r in report.results:
-            if r.status == "error":
-                print(f"error: {r.error}", file=sys.stderr)
-            else:
-                print(f"{r.status:9s} {r.briefing_id}  ({r.chunks} chunks, {r.embedded} embedded, "
-                      f"{r.seconds:.1f} s)  {r.path}")
-        ok = len(report.results) - len(report.failed)
-        print(f"{ok} file(s) ingested, {len(report.failed)} failed, {report.embedded} chunks embedded "
-              f"in {report.seconds:.1f} s")
-    return 0 if report.ok else 1
-
-
 def cmd_ingest(args) -> int:
-    from assistant.ingest.ingestor import Ingestor
+    from assistant.ingest.ingestor import Ingestor, check_date
+    from assistant.tools.cli_output import ingest_report
 
     settings = _settings(args)
-    report = Ingestor(_open_index(settings), settings).ingest(args.paths, show_progress=not args.quiet)
-    return _ingest_report(report, args.json)
+    date = check_date(args.date)  # before the index is opened
+    report = Ingestor(_open_index(settings), settings).ingest(args.paths, show_progress=not args.quiet, date=date)
+    return ingest_report(report, args.json)
 
 
 def cmd_list(args) -> int:
+    from assistant.tools.cli_output import list_json, list_text
+
     settings = _settings(args)
     index = _open_index(settings)
-    entries = index.briefings()
+    groups = index.versions()
     if args.json:
-        print(json.dumps([e.model_dump() for e in entries], indent=2, ensure_ascii=False))
+        print(list_json(groups))
         return 0
-    if not entries:
+    if not groups:
         print(f"the index at {index.root} is empty; add briefings with: briefing-assistant ingest PATH")
-    for e in entries:
-        print(f"{e.briefing_id}  {e.date or '????-??-??'}  {e.section_count} sections  {e.chunk_count} chunks  "
-              f"{e.ingested_at}  {e.path}")
+        return 0
+    print(list_text(groups))
     return 0
 
 
@@ -252,16 +231,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("ingest", help="add briefing files or folders to the index")
     s.add_argument("paths", nargs="+")
+    s.add_argument("--date", help="YYYY-MM-DD: the date of pages that have none of their own (a page that starts "
+                                  "inside its table of contents); a page's own date is never replaced")
     s.add_argument("--json", action="store_true", help="machine-readable report")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("inspect", help="print the parsed structure of a file without indexing it")
     s.add_argument("file")
+    s.add_argument("--date", help="YYYY-MM-DD: the date of a page that has none of its own")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_inspect)
 
-    s = sub.add_parser("list", help="list the ingested briefings")
+    s = sub.add_parser("list", help="list the ingested briefings (copies of one briefing grouped, official first)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_list)
 

@@ -12,8 +12,8 @@ import html
 import re
 from typing import Any, Iterable, Sequence
 
-from assistant.models import Answer, Filters
-from assistant.text import MARKER, strip_markers
+from assistant.models import KIND_LABELS, Answer, Filters, TimelineEntry
+from assistant.text import MARKER, long_date, strip_markers
 
 TITLE = "Briefing assistant"
 EXAMPLES = (
@@ -21,7 +21,6 @@ EXAMPLES = (
     "What did the spokeswoman say about the migrant crisis on the Poland-Belarus border?",
     "Did Russia and Belarus agree to recognise each other's vaccination certificates?",
 )
-KIND_LABELS = {"statement": "Statement", "media_question": "Answer to a media question"}
 UNDATED = "undated"
 _OPEN_MARKER = re.compile(r"\s*\[[\d\s,;]*$")  # a marker cut off at the end of a streamed draft
 
@@ -112,6 +111,23 @@ def _closest_html(answer: Answer) -> str:
     return f'<div class="ba-closest">Closest sections (see the panel on the right):<ul>{items}</ul></div>'
 
 
+def _timeline_row(e: TimelineEntry, turn: int | None) -> str:
+    ref = e.citation.ref
+    when = long_date(ref.briefing_date) if ref.briefing_date else UNDATED
+    marker = _markers_html(f"[{e.citation.number}]", turn)
+    return (f'<tr><td class="ba-date">{esc(when)}</td><td class="ba-tl-section">{esc(ref.section_title)}</td>'
+            f'<td class="ba-tl-text">“{esc(e.text)}” {marker}</td></tr>')
+
+
+def _timeline_html(answer: Answer, turn: int | None) -> str:
+    """An answer across briefings: its first paragraph (what was found), then a table of the
+    briefings by date: the date, the section and what it said, with its citation marker."""
+    head = answer.text.split("\n\n", 1)[0]
+    rows = "".join(_timeline_row(e, turn) for e in answer.timeline)
+    return (f'<div class="ba-text">{esc_lines(head)}</div><table class="ba-timeline"><thead><tr><th>Date</th>'
+            f'<th>Section</th><th>What the briefing said</th></tr></thead><tbody>{rows}</tbody></table>')
+
+
 def _foot_html(answer: Answer, filters: Filters | None) -> str:
     foot = [f"mode: {esc(answer.mode)}"]
     if answer.citations:
@@ -131,6 +147,8 @@ def answer_message(answer: Answer, turn: int | None = None, filters: Filters | N
     if answer.abstained:
         parts += ['<div class="ba-abstain-title">Not found in the briefings</div>',
                   f'<div class="ba-text">{esc_lines(answer.text)}</div>', _closest_html(answer)]
+    elif answer.timeline:
+        parts.append(_timeline_html(answer, turn))
     else:
         parts.append(f'<div class="ba-text">{_markers_html(esc_lines(answer.text), turn)}</div>')
     if answer.notice:

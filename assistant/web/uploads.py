@@ -75,10 +75,11 @@ class UploadBatch:
             detail = (r.error or "could not be ingested").removeprefix(f"{upload.stored}: ")
             return upload.name, "error", detail.replace(upload.stored, upload.name)
         entry = self.index.snapshot.registry.briefings.get(r.briefing_id) if r.briefing_id else None
+        warned = "".join(f"; warning: {w}" for w in r.warnings)
         if entry is None:
-            return upload.name, r.status, f"{r.chunks} passages, {r.seconds:.1f} s"
+            return upload.name, r.status, f"{r.chunks} passages, {r.seconds:.1f} s{warned}"
         return upload.name, r.status, (f"{dated(entry.date, entry.title)} ({r.chunks} passages, "
-                                       f"{entry.section_count} sections, {r.seconds:.1f} s)")
+                                       f"{entry.section_count} sections, {r.seconds:.1f} s){warned}")
 
     def run(self, files: Sequence[Any] | None, progress: ProgressFn | None = None) -> list[Row]:
         files = [f for f in (files or []) if f]

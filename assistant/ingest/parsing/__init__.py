@@ -15,12 +15,13 @@ from pathlib import Path
 from assistant.errors import InputError, ParseError
 from assistant.ingest.parsing.header import Header, parse_header, speaker_name
 from assistant.ingest.parsing.html import html_to_text, looks_like_html
-from assistant.ingest.parsing.lines import (ANSWER_LINE, BOILERPLATE, BULLET, PAGE_END, QUESTION_LINE, Line,
-                                            content_lines, contents_title, is_media_heading, split_lines, strip_item)
+from assistant.ingest.parsing.lines import (ANSWER_LINE, BOILERPLATE, BULLET, HASHTAG_HEADING, PAGE_END, QUESTION_LINE,
+                                            Line, content_lines, contents_title, is_media_heading, split_lines,
+                                            strip_item)
 from assistant.ingest.parsing.media import Piece, align_pieces, derived_title, split_pieces, title_above_question
 from assistant.ingest.parsing.statements import statement_sections, unmatched_after
 from assistant.ingest.parsing.toc import Toc, parse_toc
-from assistant.models import Briefing, Exchange, Section
+from assistant.models import Briefing, Exchange, Layout, Section
 from assistant.text import find_date, normalise, sentence_spans
 
 __all__ = ["ANSWER_LINE", "BOILERPLATE", "QUESTION_LINE", "ParseError", "html_to_text", "looks_like_html", "parse_text"]
@@ -162,6 +163,19 @@ def _sections(lines: list[Line], toc: Toc | None, header: Header, body_from: int
     return sections, pieces
 
 
+def _layout(text: str, toc: Toc | None, sections: list[Section]) -> Layout:
+    """How the page is laid out (which copy of a briefing is the official one is decided from it):
+    a table of contents; "#Topic" headings (a digest post); other headings; none."""
+    if toc:
+        return "contents"
+    heads = [text[s.start:s.body_start].strip() for s in sections if s.kind == "statement" and s.body_start > s.start]
+    if heads and all(HASHTAG_HEADING.match(h) for h in heads):
+        return "digest"
+    if len(sections) > 1 or any(s.kind == "media_question" for s in sections) or heads:
+        return "headings"
+    return "text"
+
+
 def _nothing_to_cite(source: str, header: Header) -> ParseError:
     problem = ("a header but no text after it" if header.from_title_line else
                "no recognisable structure (no headings, table of contents or Question/answer markers found)")
@@ -194,5 +208,5 @@ def parse_text(text: str, *, source: str, briefing_id: str, content_hash: str,
         id=briefing_id, date=header.date, title=title,
         speaker=speaker_name(header.speaker, answer_names), place=header.place, source=source,
         content_hash=content_hash, format=fmt if fmt != "transcript" or toc or pieces else "text",
-        text=text, sections=tuple(sections), warnings=tuple(warnings),
+        text=text, sections=tuple(sections), warnings=tuple(warnings), layout=_layout(text, toc, sections),
     )
