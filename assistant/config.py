@@ -61,8 +61,16 @@ class StoreSettings(_Group):
                                                         "are merged into one when this many have accumulated.")
 
 
+MB = 1024 * 1024  # one megabyte as every limit counts it (and as Gradio's upload check does)
+
+
 class IngestSettings(_Group):
-    max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are refused.")
+    max_file_mb: float = Field(20.0, gt=0, description="Files larger than this many MB (of 1,048,576 bytes: "
+                                                        "the upload box and the ingestor count alike) are refused.")
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * MB)
     chunk_tokens: int = Field(160, ge=32, le=230, description="Max cl100k tokens of body text per chunk.")
     context_tokens: int = Field(48, ge=0, le=96, description="Max tokens of section context embedded with a chunk.")
 

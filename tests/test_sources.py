@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.config import MB, Settings
 from assistant.errors import SourceError
 from assistant.ingest.sources import expand_paths, read_source
 
 RUSSIAN = "Брифинг официального представителя МИД России М.В.Захаровой, Москва, 10 ноября 2021 года.\n" * 20
-LIMIT = 1_000_000
+LIMIT = MB  # 1 MB as the upload box counts it
 
 
 def test_utf8_with_bom(tmp_path):
@@ -50,10 +51,22 @@ def test_bad_files_get_one_clear_line(tmp_path, name, content, problem):
     assert message.startswith(f"{p}: ") and problem in message and "\n" not in message
 
 
+def test_the_ingestor_and_the_upload_box_count_a_megabyte_alike(tmp_path):
+    """A file of exactly the limit shown in the upload box (Gradio counts 1 MB = 1,048,576 bytes)
+    is accepted by the ingestor too; one byte more is refused."""
+    settings = Settings(index_dir=tmp_path / "ix", max_file_mb=1, _env_file=None)
+    at_limit = tmp_path / "at.txt"
+    at_limit.write_bytes(b"word " * (MB // 5) + b"w" * (MB % 5))
+    assert read_source(at_limit, settings.ingest.max_file_bytes).text
+    at_limit.write_bytes(at_limit.read_bytes() + b"w")
+    with pytest.raises(SourceError, match="over the 1.0 MB limit"):
+        read_source(at_limit, settings.ingest.max_file_bytes)
+
+
 def test_size_limit(tmp_path):
     p = tmp_path / "big.txt"
     p.write_text("word " * 300_000)
-    with pytest.raises(SourceError, match=r"big.txt: file is 1.5 MB, over the 1.0 MB limit"):
+    with pytest.raises(SourceError, match=r"big.txt: file is 1.4 MB, over the 1.0 MB limit"):
         read_source(p, LIMIT)
 
 

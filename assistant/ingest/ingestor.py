@@ -86,7 +86,7 @@ def parse_file(path: str | Path, settings: Settings, briefing_id: str | None = N
                date: str | dt.date | None = None) -> Briefing:
     """Read and parse one file without indexing it (``inspect``)."""
     date = check_date(date)
-    doc = read_source(path, int(settings.ingest.max_file_mb * 1e6))
+    doc = read_source(path, settings.ingest.max_file_bytes)
     return parse_document(doc, briefing_id or slugify(Path(path).stem), date)
 
 
@@ -132,7 +132,7 @@ class Ingestor:
         (unchanged) or it failed. Never raises for bad input."""
         t0 = time.perf_counter()
         try:
-            doc = read_source(item.path, int(self.settings.ingest.max_file_mb * 1e6), data=item.data)
+            doc = read_source(item.path, self.settings.ingest.max_file_bytes, data=item.data)
             bid = self._briefing_id(item.name, item.source_key, taken)
             taken.add(bid)
             current = self.index.is_current(bid, doc.content_hash)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from assistant.config import MB
 from assistant.errors import SourceError
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".rst"}
@@ -78,14 +79,14 @@ def read_source(path: str | Path, max_bytes: int, *, data: bytes | None = None) 
             raise SourceError(path, "not a regular file")
         size = p.stat().st_size
         if size > max_bytes:
-            raise SourceError(path, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit "
+            raise SourceError(path, f"file is {size / MB:.1f} MB, over the {max_bytes / MB:.1f} MB limit "
                                     f"(ASSISTANT_MAX_FILE_MB)")
         try:
             data = p.read_bytes()
         except OSError as err:
             raise SourceError(path, f"cannot read: {err.strerror or err}") from err
     elif len(data) > max_bytes:
-        raise SourceError(path, f"file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit")
+        raise SourceError(path, f"file is {len(data) / MB:.1f} MB, over the {max_bytes / MB:.1f} MB limit")
     if not data.strip():
         raise SourceError(path, "empty file")
     if _looks_binary(data) and not data.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -155,7 +155,7 @@ class Repairer:
             return None
         ingest = self.settings.ingest
         try:
-            doc = read_source(e.path, int(ingest.max_file_mb * 1e6))
+            doc = read_source(e.path, ingest.max_file_bytes)
             # the entry's date is given for a page without one (it was dated by ``ingest --date``)
             briefing = parse_document(doc, e.briefing_id, e.date).model_copy(update={"synthetic": e.synthetic})
         except (SourceError, ParseError):

@@ -54,14 +54,11 @@ def use_upload_dir(settings: Settings) -> Path:
     return folder
 
 
-MB = 1024 * 1024  # Gradio's megabyte: its max_file_size="20mb" and its "exceeds 20.0 Mb" message use it
-
-
 def max_upload_bytes(settings: Settings) -> int:
     """Gradio's size limit of one uploaded file: ``max_file_mb`` megabytes as Gradio counts
     them, so that its refusal names the number the upload box shows. (The ingestor checks
     ``max_file_mb`` again, in its own message, with the same number.)"""
-    return int(settings.ingest.max_file_mb * MB)
+    return settings.ingest.max_file_bytes
 
 
 def error_gate(settings: Settings) -> ErrorGate:
