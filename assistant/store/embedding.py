@@ -24,6 +24,7 @@ class MiniLMEmbedder:
     """The real model. ``encode`` returns L2-normalised float32 rows (cosine = dot product)."""
 
     name = MODEL_NAME
+    variant = MODEL_NAME  # what the registry records (see embed_runtimes.runtime_variant)
     dim = EMBED_DIM
 
     def __init__(self, threads: int | None = None):
@@ -52,6 +53,14 @@ class MiniLMEmbedder:
                     self._model = model
                     self.load_seconds = time.perf_counter() - t0
         return self._model
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> None:
+        """Load the model now (idempotent; ``encode`` loads it otherwise)."""
+        self.model()
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         if not texts:
