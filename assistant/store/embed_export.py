@@ -143,9 +143,12 @@ def export_onnx(model_dir: Path, onnx_path: Path) -> Path:
     """BERT + mean pooling over the attention mask as one ONNX graph (output: unnormalised rows)."""
     import warnings
 
-    import torch
-    from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
+    from assistant.store.embedding import TORCH_IMPORT_LOCK
+
+    with TORCH_IMPORT_LOCK:
+        import torch
+        from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     bert = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager").eval()

