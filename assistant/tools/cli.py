@@ -231,7 +231,8 @@ def cmd_bench(args) -> int:
     except ValueError:
         raise InputError(f"--sizes must be comma-separated integers, not {args.sizes!r}") from None
     result = run_bench(settings, sizes, json_out=args.json, plot_out=args.plot, show_progress=not args.quiet,
-                       real_embed_limit=args.real_embed_limit)
+                       real_embed_limit=args.real_embed_limit, keep_dir=bool(args.keep_in),
+                       work_dir=args.keep_in)
     print(json.dumps(result, indent=2))
     return 0
 
@@ -311,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="embed only the first N chunks with the model; later chunks get copies of real vectors "
                         "(memory, retrieval and cold start at sizes too large to embed in the run; no ingest "
                         "throughput for those steps)")
+    s.add_argument("--keep-in", metavar="DIR", help="make the bench's corpus and index in DIR and keep them")
     s.add_argument("--quiet", action="store_true")
     s.set_defaults(func=cmd_bench)
 
