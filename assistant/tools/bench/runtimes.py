@@ -3,7 +3,7 @@ ingest throughput (chunks/s at the ingest batch size), single-query latency, and
 torch fp32 (cosine of the vectors, top-1 chunk of each question).
 
     python -m assistant.tools.bench.runtimes [--runtimes torch-fp32,openvino-fp32,...] [--rounds 2]
-        [--json docs/bench-runtimes.json]
+        [--texts 640] [--json docs/bench-runtimes.json]
 
 Texts: the chunks of the sample briefing and of the archive fixtures (``tests/data/archive`` when
 present), as ingest embeds them; queries: the bench's questions. Each round, every runtime encodes
@@ -88,9 +88,9 @@ def _round(embedders: dict[str, Embedder], texts: Sequence[str], queries: Sequen
     return ({n: len(texts) / s for n, s in spent.items()}, {n: statistics.median(v) for n, v in times.items()})
 
 
-def compare(settings: Settings, runtimes: Sequence[str], rounds: int = 2, log=print) -> dict:
+def compare(settings: Settings, runtimes: Sequence[str], rounds: int = 2, log=print, texts_limit: int = 640) -> dict:
     names = [REFERENCE] + [r for r in runtimes if r != REFERENCE]
-    texts, queries = chunk_texts(settings), list(QUESTIONS)
+    texts, queries = chunk_texts(settings, texts_limit), list(QUESTIONS)
     embedders: dict[str, Embedder] = {}
     rows: dict[str, RuntimeRow] = {}
     for name in names:
@@ -140,10 +140,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runtimes", default=",".join(RUNTIMES), help="comma-separated runtimes")
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--texts", type=int, default=640, help="chunks encoded per runtime and round")
     ap.add_argument("--json", help="write the result here")
     args = ap.parse_args(argv)
     result = compare(get_settings(), [r.strip() for r in args.runtimes.split(",") if r.strip()], args.rounds,
-                     log=lambda m: print(m, file=sys.stderr, flush=True))
+                     log=lambda m: print(m, file=sys.stderr, flush=True), texts_limit=args.texts)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, indent=1), encoding="utf-8")
