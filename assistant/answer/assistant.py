@@ -10,6 +10,8 @@ import threading
 import time
 from typing import Any, Iterator, Mapping, Sequence
 
+import numpy as np
+
 from assistant.answer.answer_types import expected_answer
 from assistant.answer.answerability import Decision, answer_type_failure, decide
 from assistant.answer.conversation import describing_words, resolve
@@ -45,6 +47,8 @@ class Assistant:
         self.entities = EntityTagger()
         self.loading = self.preload_models() if preload else []
         self.index = index or Index(settings, self.embedder)
+        if preload:  # and the vector store's files (Chroma opens its HNSW graph on the first query)
+            self.loading.append(_start(self._warm_vectors, "load-vectors"))
         self.retriever = Retriever(self.index, self.embedder, settings)
         self.vectors = VectorCache(self.embedder)
         self.evidence = EvidenceBuilder(self.index, self.vectors, settings)
@@ -112,11 +116,11 @@ class Assistant:
         under its own lock); a failed load is tried again, and reported, by the first use."""
         jobs = [getattr(self.embedder, "load", None) or (lambda: self.embedder.encode(["warm up"])),
                 self.entities.warm_up]
-        threads = [threading.Thread(target=_quietly, args=(job,), name=f"load-{i}", daemon=True)
-                   for i, job in enumerate(jobs)]
-        for t in threads:
-            t.start()
-        return threads
+        return [_start(job, f"load-{i}") for i, job in enumerate(jobs)]
+
+    def _warm_vectors(self) -> None:
+        dim = self.embedder.dim
+        self.index.dense_search(np.full(dim, dim ** -0.5, dtype=np.float32), 1)
 
     def warm_up(self, mode: str | None = None) -> None:
         """Load the models so the first question is not slow."""
@@ -303,6 +307,12 @@ class Assistant:
             return self.ask(inp["question"], inp.get("history"), inp.get("filters"), inp.get("mode"))
 
         return RunnableLambda(run, name="briefing_assistant")
+
+
+def _start(job, name: str) -> threading.Thread:
+    thread = threading.Thread(target=_quietly, args=(job,), name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 def _quietly(job) -> None:
