@@ -10,7 +10,6 @@ import threading
 import time
 from typing import Any, Iterator, Mapping, Sequence
 
-import numpy as np
 
 from assistant.answer.answer_types import expected_answer
 from assistant.answer.answerability import Decision, answer_type_failure, decide
@@ -47,8 +46,6 @@ class Assistant:
         self.entities = EntityTagger()
         self.loading = self.preload_models() if preload else []
         self.index = index or Index(settings, self.embedder)
-        if preload:  # and the vector store's files (Chroma opens its HNSW graph on the first query)
-            self.loading.append(_start(self._warm_vectors, "load-vectors"))
         self.retriever = Retriever(self.index, self.embedder, settings)
         self.vectors = VectorCache(self.embedder)
         self.evidence = EvidenceBuilder(self.index, self.vectors, settings)
@@ -117,10 +114,6 @@ class Assistant:
         jobs = [getattr(self.embedder, "load", None) or (lambda: self.embedder.encode(["warm up"])),
                 self.entities.warm_up]
         return [_start(job, f"load-{i}") for i, job in enumerate(jobs)]
-
-    def _warm_vectors(self) -> None:
-        dim = self.embedder.dim
-        self.index.dense_search(np.full(dim, dim ** -0.5, dtype=np.float32), 1)
 
     def warm_up(self, mode: str | None = None) -> None:
         """Load the models so the first question is not slow."""
