@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Fusion = Literal["rrf", "dense", "bm25", "weighted"]
+EmbeddingRuntime = Literal["torch-fp32", "openvino-fp32", "onnx-fp32", "onnx-int8", "onnx-int8-perchannel"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -76,8 +77,16 @@ class IngestSettings(_Group):
 
 
 class EmbeddingSettings(_Group):
+    embedding_runtime: EmbeddingRuntime = Field(
+        "openvino-fp32", description="How all-MiniLM-L6-v2 runs: `openvino-fp32` (OpenVINO, the same vectors as "
+        "torch, faster on CPU), `torch-fp32` (sentence-transformers), `onnx-fp32` (onnxruntime), `onnx-int8` / "
+        "`onnx-int8-perchannel` (onnxruntime, weights quantized to int8: faster, other vectors). The exported "
+        "models are built once, offline, from the packaged model into `ASSISTANT_CACHE_DIR`/embedders; without "
+        "the runtime's package torch is used. Changing it changes the vectors' variant: an index built with "
+        "another one says \"re-embed needed\" (`briefing-assistant check --repair`).")
     embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch at ingest.")
-    torch_threads: int | None = Field(None, description="Torch intra-op threads (default: all cores).")
+    torch_threads: int | None = Field(None, description="Intra-op threads of the embedder, whatever its runtime "
+                                                        "(default: all cores).")
 
 
 class RetrievalSettings(_Group):
@@ -182,7 +191,9 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings, description="The web chat.")
 
     cache_dir: Path = Field(default_factory=_default_cache_dir, description="Where the bundled GGUF is assembled "
-                                                                            "once.")
+                                                                            "once, and the embedding model "
+                                                                            "exported for its runtime "
+                                                                            "(`embedders/`).")
     prompts_dir: Path = Field(default_factory=lambda: resource_dir("prompts"), description="Prompt files.")
     sample_corpus_dir: Path = Field(default_factory=lambda: resource_dir("corpus"),
                                     description="Briefings ingested into an empty index when the web chat starts.")

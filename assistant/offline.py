@@ -1,12 +1,17 @@
 """Offline-by-construction process environment.
 
 Imported first by the package: it makes the libraries we build on (Hugging Face hub,
-transformers, Chroma, Gradio, LangSmith) stay off the network and send no telemetry. Values the
-user set explicitly are kept."""
+transformers, Chroma, Gradio, LangSmith, OpenVINO) stay off the network and send no telemetry.
+Values the user set explicitly are kept.
+
+OpenVINO has no environment switch: ``import openvino`` initialises ``openvino_telemetry`` and
+sends an "import" event unless the user opted out in ``~/intel``. With ``openvino_telemetry``
+marked as not importable, OpenVINO (and NNCF) use their built-in no-op stub instead."""
 
 from __future__ import annotations
 
 import os
+import sys
 
 OFFLINE_ENV = {
     "HF_HUB_OFFLINE": "1",
@@ -21,9 +26,14 @@ OFFLINE_ENV = {
 }
 
 
+BLOCKED_MODULES = ("openvino_telemetry",)
+
+
 def apply() -> None:
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
+    for name in BLOCKED_MODULES:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # ``import`` raises ImportError
 
 
 apply()

@@ -6,10 +6,12 @@ import json
 import random
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from assistant.tools.bench import QUESTIONS, run_bench
 from assistant.tools.bench.measure import torch_fp32_reference
+from assistant.tools.bench.reuse import ReusingEmbedder
 from assistant.tools.bench.results import Percentiles
 from assistant.tools.eval import _p as eval_percentile
 from assistant.tools.stats import percentile
@@ -181,7 +183,8 @@ def test_bench_end_to_end_with_the_hashing_embedder(settings, tmp_path):
 
 @pytest.mark.model
 def test_bench_with_the_real_model_measures_the_cold_start(settings, tmp_path):
-    """The default embedder is the torch fp32 model: it is its own reference, and the cold start runs."""
+    """The torch fp32 model is its own reference, and the cold start runs."""
+    settings = settings.replace(embedding_runtime="torch-fp32")
     result = run_bench(settings, [1], show_progress=False, questions=QUESTIONS[:3], work_dir=tmp_path)
     (step,) = result["steps"]
     assert result["machine"]["embedder"] == result["machine"]["torch_fp32_embedder"] == MODEL_NAME
@@ -190,7 +193,7 @@ def test_bench_with_the_real_model_measures_the_cold_start(settings, tmp_path):
     cold = result["cold_start"]
     assert cold["error"] is None and cold["briefings"] == 1
     assert 0 < result["cold_start_s"] == cold["seconds_to_answer"] <= cold["seconds_to_exit"]
-    assert cold["answer_total_ms"] > 0
+    assert cold["answer_total_ms"] > 0 and cold["rss_mb"] > 100
     assert "cold_start_s" in result["notes"]
 
 
@@ -206,3 +209,30 @@ def test_bench_keeps_its_folder_on_request(settings, tmp_path):
 def test_bench_rejects_bad_sizes(settings):
     with pytest.raises(ValueError):
         run_bench(settings, [0, 5], show_progress=False, embedder=HashEmbedder(), cold_start_run=False)
+
+
+def test_past_the_real_embedding_limit_chunks_get_copies_of_real_vectors():
+    inner = HashEmbedder()
+    reusing = ReusingEmbedder(inner, limit=3)
+    texts = ["Lavrov met the OSCE chairperson", "grain deal extended", "passports issued in Kabul",
+             "Black Sea exercises", "Nicaragua election results"]
+    first = reusing.encode(texts[:2])
+    both = reusing.encode(texts[2:])
+    assert inner.encoded == 3 and reusing.real == 3 and reusing.copied == 2
+    assert np.allclose(both[0], inner.encode([texts[2]])[0])  # within the limit: the model's own vector
+    pool = np.vstack([first, both[:1]])
+    for row in both[1:]:
+        assert np.isclose(pool @ row, 1.0).any()  # a copy of one of the real vectors
+    assert np.array_equal(reusing.encode(texts[3:4]), both[1:2])  # the same text gets the same copy
+    assert reusing.variant == "hash-embedder"
+
+
+def test_bench_with_a_real_embedding_limit_reports_which_steps_copied(settings, tmp_path):
+    result = run_bench(settings, [1, 2], show_progress=False, embedder=HashEmbedder(), torch_fp32=HashEmbedder(),
+                       cold_start_run=False, work_dir=tmp_path, real_embed_limit=10)
+    first, second = result["steps"]
+    assert first["copied_vectors"] == first["chunks"] - 10 and first["chunks_per_s"] is None
+    assert second["copied_vectors"] == second["embedded"] and second["chunks_per_s"] is None
+    assert second["retrieval_ms"]["p50"] > 0 and second["torch_fp32_chunks_per_s"] > 0
+    assert result["corpus"]["chunks_embedded_for_real"] == 10
+    assert "Real-embedding limit 10 chunks" in result["notes"]

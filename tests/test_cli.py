@@ -1,5 +1,5 @@
 """The command line: inspect, ingest, list, remove and ask, with the hashing embedder standing in
-for the real model (the CLI imports ``MiniLMEmbedder`` inside its functions)."""
+for the real model (the CLI makes its embedder inside its functions)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import pytest
 
 import assistant.answer.assistant
+import assistant.store.embed_runtimes
 import assistant.store.embedding
 from assistant.tools import cli
 
@@ -33,7 +34,7 @@ def run(monkeypatch, settings, capsys):
     """``run(*argv)`` -> (exit code, stdout, stderr), against the tmp index, never the real models."""
     monkeypatch.setattr(cli, "get_settings", lambda: settings)
     monkeypatch.setattr(assistant.store.embedding, "MiniLMEmbedder", FakeMiniLM)
-    monkeypatch.setattr(assistant.answer.assistant, "MiniLMEmbedder", FakeMiniLM)
+    monkeypatch.setattr(assistant.store.embed_runtimes, "make_embedder", lambda settings, runtime=None: FakeMiniLM())
 
     def _run(*argv: str):
         code = cli.main(["--index", str(settings.store.index_dir), *argv])

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import assistant.answer.assistant
+import assistant.store.embed_runtimes
 import assistant.store.embedding
 from assistant.config import Settings
 from assistant.errors import IndexDamaged
@@ -63,7 +64,7 @@ def damaged_copy(pristine, tmp_path) -> Path:
 @pytest.fixture
 def run(monkeypatch, capsys):
     monkeypatch.setattr(assistant.store.embedding, "MiniLMEmbedder", FakeMiniLM)
-    monkeypatch.setattr(assistant.answer.assistant, "MiniLMEmbedder", FakeMiniLM)
+    monkeypatch.setattr(assistant.store.embed_runtimes, "make_embedder", lambda settings, runtime=None: FakeMiniLM())
 
     def _run(index_dir: Path, *argv: str):
         monkeypatch.setattr(cli, "get_settings", lambda: _settings(index_dir))

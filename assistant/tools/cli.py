@@ -28,9 +28,9 @@ def _err(msg: str) -> None:
 
 
 def _embedder(settings: Settings):
-    from assistant.store.embedding import MiniLMEmbedder
+    from assistant.store import embed_runtimes
 
-    return MiniLMEmbedder(settings.embedding.torch_threads)
+    return embed_runtimes.make_embedder(settings)
 
 
 def _open_index(settings: Settings):
@@ -43,7 +43,7 @@ def _assistant(settings: Settings):
     from assistant.answer.assistant import Assistant
     from assistant.errors import EmptyIndex
 
-    assistant = Assistant.from_settings(settings)
+    assistant = Assistant.from_settings(settings, preload=True)  # models load while the index opens
     if len(assistant.index) == 0:
         raise EmptyIndex(f"the index at {settings.store.index_dir} is empty; run: briefing-assistant ingest PATH")
     return assistant
@@ -209,7 +209,9 @@ def cmd_bench(args) -> int:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     except ValueError:
         raise InputError(f"--sizes must be comma-separated integers, not {args.sizes!r}") from None
-    result = run_bench(settings, sizes, json_out=args.json, plot_out=args.plot, show_progress=not args.quiet)
+    result = run_bench(settings, sizes, json_out=args.json, plot_out=args.plot, show_progress=not args.quiet,
+                       real_embed_limit=args.real_embed_limit, keep_dir=bool(args.keep_in),
+                       work_dir=args.keep_in)
     print(json.dumps(result, indent=2))
     return 0
 
@@ -288,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sizes", default="1,10,100,500")
     s.add_argument("--json")
     s.add_argument("--plot")
+    s.add_argument("--real-embed-limit", type=int, default=None, metavar="N",
+                   help="embed only the first N chunks with the model; later chunks get copies of real vectors "
+                        "(memory, retrieval and cold start at sizes too large to embed in the run; no ingest "
+                        "throughput for those steps)")
+    s.add_argument("--keep-in", metavar="DIR", help="make the bench's corpus and index in DIR and keep them")
     s.add_argument("--quiet", action="store_true")
     s.set_defaults(func=cmd_bench)
 

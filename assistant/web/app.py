@@ -178,7 +178,7 @@ def serve(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     if settings.debug:
         logging.basicConfig(level=logging.INFO)
-    assistant = Assistant.from_settings(settings)
+    assistant = Assistant.from_settings(settings, preload=True)  # the embedder and spaCy load in the background
     prepare_index(assistant, settings)
     threading.Thread(target=_warm_up, args=(assistant, settings.generation.llm), name="warm-up", daemon=True).start()
     demo = build_app(assistant, settings)

@@ -9,7 +9,9 @@ Everything is written to a temporary folder with its own index (never the user's
 corpus grows step by step (1, then 9 more, ...), so the total work is that of the largest size.
 
 Modules: ``results`` (the typed results), ``measure`` (the measurements), ``run`` (the run),
-``report`` (log lines, notes, plot)."""
+``report`` (log lines, notes, plot), ``reuse`` (copied vectors past ``--real-embed-limit``, for
+sizes too large to embed in the run); and, run on their own, ``runtimes`` (embedder runtimes
+compared, interleaved) and ``agreement`` (their QA results against torch fp32)."""
 
 from assistant.tools.bench.run import QUESTIONS, run_bench
 

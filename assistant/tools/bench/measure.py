@@ -31,6 +31,7 @@ class TimedEmbedder:
     def __init__(self, inner: Embedder):
         self.inner = inner
         self.name = inner.name
+        self.variant = getattr(inner, "variant", None) or inner.name  # what the registry records
         self.dim = inner.dim
         self.seconds = 0.0
         self.texts = 0
@@ -73,8 +74,7 @@ def torch_fp32_reference(embedder: Embedder, threads: int | None = None) -> Embe
 def encode_rate(embedder: Embedder, index: Index, briefing_ids: set[str], batch_size: int,
                 limit: int = 300) -> tuple[int, float]:
     """(chunks, chunks/s) of a plain ``encode`` of up to ``limit`` chunks of these briefings."""
-    chunks = sorted((c for c in index.snapshot.chunks.values() if c.briefing_id in briefing_ids),
-                    key=lambda c: (c.briefing_id, c.start))[:limit]
+    chunks = [c for bid in sorted(briefing_ids) for c in sorted(index.chunks_of(bid), key=lambda c: c.start)][:limit]
     if not chunks:
         return 0, float("nan")
     t0 = time.perf_counter()
@@ -137,9 +137,13 @@ def answer_latency(index: Index, embedder: Embedder, settings: Settings, questio
                        tuple(answered), len(questions) - len(answered))
 
 
-def _child_env() -> dict[str, str]:
-    """The child imports this same package and uses the embedded store of the temporary index."""
+def _child_env(settings: Settings | None = None) -> dict[str, str]:
+    """The child imports this same package and uses the embedded store of the temporary index, and
+    the bench's embedder runtime and model cache."""
     env = dict(os.environ)
+    if settings is not None:
+        env["ASSISTANT_EMBEDDING_RUNTIME"] = settings.embedding.embedding_runtime
+        env["ASSISTANT_CACHE_DIR"] = str(settings.cache_dir)
     env["ASSISTANT_CHROMA_HOST"] = ""  # not a server (an empty value also overrides a .env file)
     env["ASSISTANT_LLM"] = "extractive"
     env["PYTHONUNBUFFERED"] = "1"
@@ -148,15 +152,30 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def cold_start(index_dir: Path, question: str, briefings: int, timeout_s: float = 600.0) -> ColdStart:
+def _watch_rss(proc: subprocess.Popen, peak: list[int], every_s: float = 0.05) -> None:
+    """Sample the child's RSS until it exits; ``peak[0]`` holds the largest, in bytes."""
+    try:
+        child = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            peak[0] = max(peak[0], child.memory_info().rss)
+            time.sleep(every_s)
+    except psutil.Error:
+        pass
+
+
+def cold_start(index_dir: Path, question: str, briefings: int, timeout_s: float = 600.0,
+               settings: Settings | None = None) -> ColdStart:
     """Time ``python -m assistant --index DIR ask QUESTION --llm extractive --json`` end to end."""
     cmd = [sys.executable, "-m", "assistant", "--index", str(index_dir), "ask", question,
            "--llm", "extractive", "--json"]
     stderr_lines: list[str] = []
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_child_env())
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=_child_env(settings))
     drain = threading.Thread(target=lambda: stderr_lines.extend(proc.stderr), daemon=True)
     drain.start()
+    peak = [0]  # the child's own peak RSS (ru_maxrss of children counts the bench's RSS at the fork)
+    threading.Thread(target=_watch_rss, args=(proc, peak), daemon=True).start()
     timer = threading.Timer(timeout_s, proc.kill)
     timer.start()
     out, answered_at, answer = "", None, None
@@ -184,4 +203,5 @@ def cold_start(index_dir: Path, question: str, briefings: int, timeout_s: float 
     result.seconds_to_answer = round(answered_at, 2)
     result.answer_total_ms = round(total, 1) if total is not None else None
     result.abstained = bool(answer.get("abstained"))
+    result.rss_mb = mb(peak[0]) if peak[0] else None
     return result

@@ -32,6 +32,7 @@ class ColdStart:
     answer_total_ms: float | None  # the child's own timing of the question
     abstained: bool | None
     error: str | None = None
+    rss_mb: float | None = None  # peak RSS of the child (embedder loaded, index open, no LLM)
 
 
 @dataclass
@@ -41,7 +42,7 @@ class Step:
     embedded: int  # chunks embedded in this step
     ingest_seconds: float
     embed_seconds: float  # of ingest_seconds, inside the embedder
-    chunks_per_s: float  # ingest rate: chunks embedded / ingest seconds
+    chunks_per_s: float  # ingest rate: chunks embedded / ingest seconds (NaN when vectors were copied)
     torch_fp32_chunks: int  # chunks of this step encoded by the torch fp32 reference
     torch_fp32_chunks_per_s: float  # plain sentence-transformers torch fp32 encode of those chunks
     ingest_vs_torch_fp32: float  # chunks_per_s / torch_fp32_chunks_per_s
@@ -55,6 +56,7 @@ class Step:
     answered_ms: Percentiles  # extractive answers, the questions not abstained on
     abstained: int  # of the extractive answers
     ingest_errors: list[str] = field(default_factory=list)
+    copied_vectors: int = 0  # chunks of this step given a copy of a real vector (see reuse.py)
     answered: tuple[str, ...] = ()  # questions answered in this step (not in the output)
     cold_start: ColdStart | None = None
 

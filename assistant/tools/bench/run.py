@@ -16,11 +16,13 @@ from typing import Callable, Sequence
 
 from assistant.config import Settings
 from assistant.ingest.ingestor import Ingestor
-from assistant.store.embedding import MODEL_NAME, Embedder, MiniLMEmbedder
+from assistant.store.embed_runtimes import make_embedder
+from assistant.store.embedding import MODEL_NAME, Embedder
 from assistant.store.index import Index
 from assistant.text import count_tokens
 from assistant.tools.bench import measure
 from assistant.tools.bench.report import notes, plot, step_line
+from assistant.tools.bench.reuse import ReusingEmbedder
 from assistant.tools.bench.results import BenchResult, Step
 from assistant.tools.synthetic import Template, load_template, write_synthetic
 
@@ -57,7 +59,8 @@ class BenchContext:
     root: Path
     corpus_dir: Path
     template: Template
-    embedder: measure.TimedEmbedder
+    embedder: measure.TimedEmbedder  # the ingest's (copies vectors past the real-embedding limit)
+    query_embedder: Embedder  # questions: always the real model
     torch_fp32: Embedder  # the plain torch fp32 encode reference
     index: Index
     questions: Sequence[str]
@@ -71,17 +74,19 @@ def run_step(ctx: BenchContext, done: int, size: int) -> Step:
     ctx.log(f"writing synthetic briefings {done + 1}..{size}")
     paths = write_synthetic(ctx.template, range(done + 1, size + 1), ctx.corpus_dir, ctx.seed)
     embed_before = ctx.embedder.seconds
+    copied_before = getattr(ctx.embedder.inner, "copied", 0)
     t0 = time.perf_counter()
     report = Ingestor(ctx.index, ctx.settings).ingest(paths, show_progress=ctx.show_progress, synthetic=True)
     ingest_s = time.perf_counter() - t0
     embed_s = ctx.embedder.seconds - embed_before
+    copied = getattr(ctx.embedder.inner, "copied", 0) - copied_before
     ids = {r.briefing_id for r in report.results if r.briefing_id}
     ctx.log(f"{size} briefings: {report.embedded} chunks embedded in {ingest_s:.1f} s; torch fp32 encode reference")
     n_ref, ref_rate = measure.encode_rate(ctx.torch_fp32, ctx.index, ids, ctx.settings.embedding.embed_batch_size)
     ctx.log(f"{size} briefings: retrieval and extractive answer latency ({len(ctx.questions)} questions)")
-    retrieval = measure.retrieval_latency(ctx.index, ctx.embedder, ctx.settings, ctx.questions)
-    answers = measure.answer_latency(ctx.index, ctx.embedder, ctx.settings, ctx.questions)
-    rate = report.embedded / ingest_s if ingest_s > 0 else float("nan")
+    retrieval = measure.retrieval_latency(ctx.index, ctx.query_embedder, ctx.settings, ctx.questions)
+    answers = measure.answer_latency(ctx.index, ctx.query_embedder, ctx.settings, ctx.questions)
+    rate = report.embedded / ingest_s if ingest_s > 0 and not copied else float("nan")
     return Step(
         briefings=len(ctx.index.snapshot.registry.briefings), chunks=len(ctx.index), embedded=report.embedded,
         ingest_seconds=round(ingest_s, 2), embed_seconds=round(embed_s, 2), chunks_per_s=round(rate, 1),
@@ -91,6 +96,7 @@ def run_step(ctx: BenchContext, done: int, size: int) -> Step:
         retrieval_ms=retrieval.latency_ms, retrieval_parts_ms=retrieval.parts_ms,
         query_embed_ms=retrieval.query_embed_ms, answer_ms=answers.latency_ms, answered_ms=answers.answered_ms,
         abstained=answers.abstained, ingest_errors=[r.error or "" for r in report.failed], answered=answers.answered,
+        copied_vectors=copied,
     )
 
 
@@ -113,7 +119,7 @@ def machine_info(embedder: Embedder, torch_fp32: Embedder) -> dict:
         "load_avg_1m": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
-        "embedder": embedder.name,
+        "embedder": getattr(embedder, "variant", None) or embedder.name,
         "torch_fp32_embedder": torch_fp32.name,
     }
 
@@ -132,7 +138,7 @@ def run_bench(settings: Settings, sizes: Sequence[int], json_out: str | Path | N
               plot_out: str | Path | None = None, show_progress: bool = True, *,
               embedder: Embedder | None = None, torch_fp32: Embedder | None = None, cold_start_run: bool = True,
               cold_start_each: bool = False, questions: Sequence[str] = QUESTIONS, seed: int = 0,
-              keep_dir: bool = False, work_dir: str | Path | None = None) -> dict:
+              keep_dir: bool = False, work_dir: str | Path | None = None, real_embed_limit: int | None = None) -> dict:
     """Benchmark on synthetic corpora of ``sizes`` briefings (grown incrementally in one
     temporary index). Returns the result as a dict (also written to ``json_out``); ``plot_out``
     gets a PNG of latency against corpus size. ``embedder`` defaults to the real model;
@@ -141,11 +147,13 @@ def run_bench(settings: Settings, sizes: Sequence[int], json_out: str | Path | N
     for the purpose). The cold start (a fresh ``python -m assistant ask``, at the largest size or,
     with ``cold_start_each``, at every size) needs the real model and is skipped otherwise.
     ``keep_dir`` keeps the temporary corpus and index (created in ``work_dir``, default the
-    system's temporary folder)."""
+    system's temporary folder). ``real_embed_limit``: the ingest embeds this many chunks with the
+    model and gives later chunks copies of real vectors (``reuse.ReusingEmbedder``; those steps
+    report no ingest throughput); None embeds everything."""
     t_start = time.perf_counter()
     sizes = _sizes(sizes)
     log = _logger(show_progress)
-    inner = embedder or MiniLMEmbedder(settings.embedding.torch_threads)
+    inner = embedder or make_embedder(settings)
     reference = torch_fp32 or measure.torch_fp32_reference(inner, settings.embedding.torch_threads)
     root = Path(tempfile.mkdtemp(prefix="briefing-bench-", dir=work_dir))
     try:
@@ -153,7 +161,8 @@ def run_bench(settings: Settings, sizes: Sequence[int], json_out: str | Path | N
         model_load_s = measure.warm_up(inner)
         if reference is not inner:
             measure.warm_up(reference)
-        ctx = _context(settings, root, inner, reference, questions, seed, log, show_progress)
+        ingest = ReusingEmbedder(inner, real_embed_limit) if real_embed_limit is not None else inner
+        ctx = _context(settings, root, ingest, inner, reference, questions, seed, log, show_progress)
         machine = machine_info(inner, reference)
         real_model = inner.name == MODEL_NAME
         steps = _run_steps(ctx, sizes, real_model and cold_start_run, cold_start_each)
@@ -174,8 +183,8 @@ def run_bench(settings: Settings, sizes: Sequence[int], json_out: str | Path | N
             shutil.rmtree(root, ignore_errors=True)
 
 
-def _context(settings: Settings, root: Path, embedder: Embedder, torch_fp32: Embedder, questions: Sequence[str],
-             seed: int, log: Callable[[str], None], show_progress: bool) -> BenchContext:
+def _context(settings: Settings, root: Path, embedder: Embedder, query_embedder: Embedder, torch_fp32: Embedder,
+             questions: Sequence[str], seed: int, log: Callable[[str], None], show_progress: bool) -> BenchContext:
     """A temporary index (embedded Chroma store, never a server or the user's index), opened
     before anything is timed."""
     bench_settings = settings.replace(**{"index_dir": root / "index", "chroma_host": None})
@@ -183,8 +192,8 @@ def _context(settings: Settings, root: Path, embedder: Embedder, torch_fp32: Emb
     index = Index(bench_settings, timed)
     index.collection()
     count_tokens("warm up")  # load the tokenizer
-    return BenchContext(bench_settings, root, root / "corpus", load_template(settings), timed, torch_fp32, index,
-                        questions, seed, log, show_progress)
+    return BenchContext(bench_settings, root, root / "corpus", load_template(settings), timed, query_embedder,
+                        torch_fp32, index, questions, seed, log, show_progress)
 
 
 def _run_steps(ctx: BenchContext, sizes: list[int], cold: bool, cold_each: bool) -> list[Step]:
@@ -196,7 +205,8 @@ def _run_steps(ctx: BenchContext, sizes: list[int], cold: bool, cold_each: bool)
         if cold and (cold_each or size == sizes[-1]):
             ctx.log(f"{size} briefings: cold start (a new process answering one question)")
             question = (step.answered or ctx.questions)[0]  # one the corpus answers, not an abstention
-            step.cold_start = measure.cold_start(ctx.settings.store.index_dir, question, step.briefings)
+            step.cold_start = measure.cold_start(ctx.settings.store.index_dir, question, step.briefings,
+                                                 settings=ctx.settings)
         steps.append(step)
         ctx.log(step_line(step))
     return steps
@@ -219,4 +229,7 @@ def _corpus_info(ctx: BenchContext) -> dict:
         "chunk_tokens": ctx.settings.ingest.chunk_tokens,
         "embed_batch_size": ctx.settings.embedding.embed_batch_size,
         "questions": len(ctx.questions),
+        "real_embed_limit": getattr(ctx.embedder.inner, "limit", None),
+        "chunks_embedded_for_real": getattr(ctx.embedder.inner, "real", None),
+        "chunks_with_copied_vectors": getattr(ctx.embedder.inner, "copied", None),
     }
