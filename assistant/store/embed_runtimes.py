@@ -4,8 +4,9 @@ model run by OpenVINO or onnxruntime (``ASSISTANT_EMBEDDING_RUNTIME``).
 An exported embedder returns what ``SentenceTransformer.encode(normalize_embeddings=True)`` with
 ``max_seq_length = 256`` returns: truncation to 256 tokens, padding per batch to its longest text,
 mean pooling over the attention mask (inside the graph), L2 normalisation. Its ``variant``
-(``all-MiniLM-L6-v2/openvino-fp32``) is known without loading anything, so the registry can
-refuse an index built with another one ("re-embed needed").
+(``all-MiniLM-L6-v2`` for every fp32 runtime, ``all-MiniLM-L6-v2/onnx-int8`` for a quantised one)
+is known without loading anything, so the registry can refuse an index whose vectors were made
+with other numbers ("re-embed needed").
 
 Falling back to torch: when the runtime's package is not installed, the torch embedder is used
 from the start (its variant is the torch one). When the export or the model load fails later,
@@ -35,9 +36,11 @@ MAX_SEQ_LENGTH = 256
 
 
 def runtime_variant(spec: RuntimeSpec) -> str:
-    """What the registry records: torch keeps the model name (indexes built before runtimes
-    existed stay valid); the others add the runtime."""
-    return MODEL_NAME if spec.engine == "torch" else f"{MODEL_NAME}/{spec.name}"
+    """What the registry records: the numbers the vectors are made of, not the engine. Every fp32
+    runtime computes the vectors torch computes (cosine 1.0000, checked by a test), so all of them
+    are the model's name and an index moves between them without re-embedding; a quantised runtime
+    adds its name ("re-embed needed" when it meets an fp32 index)."""
+    return MODEL_NAME if spec.precision == "fp32" else f"{MODEL_NAME}/{spec.name}"
 
 
 class Tokenizer:
