@@ -59,6 +59,17 @@ def _not_topic(word: str, describing: frozenset[str]) -> bool:
     return word in STOPWORDS or word in QUESTION_WORDS or present(stem(word), describing)
 
 
+def _what_about(prev: str, new: str, describing: frozenset[str]) -> str:
+    """ "And what about X?": a new name replaces the previous question's last one; anything else
+    is attached to the previous question."""
+    entities = [e for e in _ENTITY.findall(prev) if not _not_topic(e.lower(), describing)]
+    if entities and new[:1].isupper():
+        old = entities[-1]
+        i = prev.rfind(old)
+        return prev[:i] + new + prev[i + len(old):]
+    return f"{prev.rstrip(' ?.')} — regarding {new}?"
+
+
 def resolve(question: str, history: Sequence[Turn | dict | tuple] | None,
             describing: frozenset[str] = frozenset()) -> str:
     """A standalone form of ``question`` given the previous user turns; ``describing``: the
@@ -73,13 +84,7 @@ def resolve(question: str, history: Sequence[Turn | dict | tuple] | None,
         prev = resolve(p, [Turn(role="user", content=prev)], describing)
     m = _WHAT_ABOUT.match(q) or _AND_X.match(q)
     if m:
-        new = m.group("x").strip()
-        entities = [e for e in _ENTITY.findall(prev) if not _not_topic(e.lower(), describing)]
-        if entities and new[:1].isupper():  # a new name replaces the previous question's last one
-            old = entities[-1]
-            i = prev.rfind(old)
-            return prev[:i] + new + prev[i + len(old):]
-        return f"{prev.rstrip(' ?.')} — regarding {new}?"
+        return _what_about(prev, m.group("x").strip(), describing)
     topic = [w for w in words(q) if not _not_topic(w, describing)]
     own_names = [e for e in _ENTITY.findall(q) if not _not_topic(e.lower(), describing)]
     if _DEPENDENT.search(q) and len(topic) <= 6 and not own_names:  # "it" refers to the previous question

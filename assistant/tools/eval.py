@@ -90,11 +90,22 @@ def _mean(values: Iterable[float]) -> float | None:
     return round(statistics.fmean(v), 4) if v else None
 
 
+def _judged(item: QAItem, answer: Answer) -> dict:
+    """How the answer fares: keywords in the whole answer and in its lead phrase, the cited
+    claims, and the claims that disagree with what they cite."""
+    if answer.abstained:
+        return {"keyword_hit": False, "lead": None, "lead_hit": False, "disagreements": [], "sentences": 0,
+                "cited_sentences": 0}
+    claims = split_claims(answer.text)
+    return {"keyword_hit": item.answerable and keyword_hit(item, answer.text), "lead": answer.lead,
+            "lead_hit": bool(item.answerable and answer.lead and keyword_hit(item, answer.lead)),
+            "disagreements": disagreements(answer.text, answer.citations), "sentences": len(claims),
+            "cited_sentences": sum(1 for c in claims if c.markers)}
+
+
 def _record(item: QAItem, hits: list, answer: Answer, k: int, retrieval_ms: float, answer_ms: float) -> dict:
     """One question's outcome, as the JSON result stores it."""
     ranks = [i for i, h in enumerate(hits) if is_gold(item, h.ref.section_title, h.ref.briefing_date)]
-    answered = not answer.abstained
-    claims = split_claims(answer.text) if answered else []
     ttft = answer.timings.get("ttft_ms")
     return {
         "id": item.id, "question": item.question, "answerable": item.answerable, "category": item.category,
@@ -104,13 +115,8 @@ def _record(item: QAItem, hits: list, answer: Answer, k: int, retrieval_ms: floa
         "retrieved": [_ref(h.ref) for h in hits[:k]],
         "gold_rank": ranks[0] + 1 if ranks else None,
         "answer": answer.text, "abstained": answer.abstained, "mode": answer.mode, "notice": answer.notice,
-        "keyword_hit": item.answerable and answered and keyword_hit(item, answer.text),
-        "lead": answer.lead if answered else None,
-        "lead_hit": bool(item.answerable and answered and answer.lead and keyword_hit(item, answer.lead)),
+        **_judged(item, answer),
         "citations": [_citation(item, c) for c in answer.citations],
-        "disagreements": disagreements(answer.text, answer.citations) if answered else [],
-        "sentences": len(claims),
-        "cited_sentences": sum(1 for c in claims if c.markers),
         "latency_ms": {"retrieval": round(retrieval_ms, 1), "answer": round(answer_ms, 1),
                        "ttft": round(ttft, 1) if ttft is not None else None},
     }
@@ -154,18 +160,23 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def _share(qs: Iterable[dict], key: str) -> float | None:
+    """The share of ``qs`` whose ``key`` is true."""
+    return _mean(1.0 if q[key] else 0.0 for q in qs)
+
+
 def _answer_metrics(per_question: list[dict], ans: list[dict], unans: list[dict]) -> dict:
     answered = [q for q in ans if not q["abstained"]]
     citations = [c for q in ans for c in q["citations"]]
     return {
-        "keyword_accuracy": _mean(1.0 if q["keyword_hit"] else 0.0 for q in ans),
+        "keyword_accuracy": _share(ans, "keyword_hit"),
         # of the answers led by a short phrase (the person, date or count asked for), those whose
         # phrase alone holds the expected keywords
-        "lead_accuracy": _mean(1.0 if q["lead_hit"] else 0.0 for q in answered if q["lead"]),
+        "lead_accuracy": _share((q for q in answered if q["lead"]), "lead_hit"),
         "citation_precision": _ratio(sum(c["gold"] for c in citations), len(citations)),
         "citation_coverage": _ratio(sum(q["cited_sentences"] for q in answered), sum(q["sentences"] for q in answered)),
-        "abstention_recall": _mean(1.0 if q["abstained"] else 0.0 for q in unans),
-        "false_abstention_rate": _mean(1.0 if q["abstained"] else 0.0 for q in ans),
+        "abstention_recall": _share(unans, "abstained"),
+        "false_abstention_rate": _share(ans, "abstained"),
         # answer sentences whose number, name, date or negation is not in the passage they cite
         "inconsistent_sentences": sum(len(q["disagreements"]) for q in per_question),
     }
