@@ -13,14 +13,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import assistant.offline  # noqa: F401,E402
-from assistant.answer import compose, evidence, extractive  # noqa: E402
+from assistant.answer import evidence, extractive  # noqa: E402
 from assistant.answer.assistant import Assistant  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.ingest.ingestor import Ingestor  # noqa: E402
 from assistant.tools.eval import evaluate, load_qa  # noqa: E402
 
-KNOBS = [(evidence, "LEXICAL_WEIGHT"), (evidence, "QUESTION_PENALTY"), (extractive, "EXTRACTIVE_MARGIN"),
-         (compose, "_LEAD_REACH")]
+KNOBS = [(evidence, "LEXICAL_WEIGHT"), (evidence, "QUESTION_PENALTY"), (extractive, "EXTRACTIVE_MARGIN")]
 METRICS = ("recall@1", "keyword_accuracy", "lead_accuracy", "citation_precision", "abstention_recall",
            "false_abstention_rate")
 

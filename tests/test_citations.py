@@ -85,3 +85,13 @@ def test_a_claim_that_differs_from_its_passage_is_reported(claim, what):
 def test_a_claim_citing_a_missing_passage_is_reported():
     problems = disagreements("Seventeen provinces [2].", [_citation(1, QUOTE)])
     assert len(problems) == 1 and problems[0].endswith("cites no passage")
+
+
+def test_a_composed_lead_is_a_claim_of_its_own_and_a_verbatim_copy_never_disagrees():
+    passage = "The budget was not approved, and the blame for the delay lies with the committee."
+    answer = f"the blame for the delay [1] — “{passage}” [1]"
+    assert [c.text for c in split_claims(answer)] == ["the blame for the delay", f"“{passage}”"]
+    # the lead lacks the passage's "not", but it is copied word for word from it
+    assert disagreements(answer, [_citation(1, passage)]) == []
+    assert disagreements("the delay was approved [1]", [_citation(1, passage)]) == [
+        "the delay was approved: negation"]

@@ -72,6 +72,8 @@ def test_a_models_phrase_is_kept_only_when_it_is_in_its_passage_and_of_the_asked
     assert grounded_lead("emmanuel  macron", [_item(1, LIBYA)], q, tagger) == "Emmanuel Macron"
     assert grounded_lead("Angela Merkel", [_item(1, LIBYA)], q, tagger) is None  # not in the passage
     assert grounded_lead("the international conference", [_item(1, LIBYA)], q, tagger) is None  # not a who
+    # whole words only: a model's "no" is not grounded by the "no" of "November"
+    assert grounded_lead("no", [_item(1, LIBYA)], "Is the conference cancelled?", tagger) is None
 
 
 def test_quoted_material_loses_links_and_markers():

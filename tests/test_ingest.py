@@ -77,7 +77,7 @@ def test_bad_input_reported_per_file_and_nothing_lost(index, settings, tmp_path)
     blob = tmp_path / "blob.txt"
     blob.write_text("no structure at all, just one line of words without a heading.")
     big = tmp_path / "big.txt"
-    big.write_text("x" * int(settings.ingest.max_file_mb * 1e6 + 10))
+    big.write_text("x" * (settings.ingest.max_file_bytes + 10))
     html = DATA / "briefing-2021-11-10.html"
     report = ingest(index, settings, tmp_path / "missing.txt", empty, binary, blob, big, html)
     errors = {r.path: r.error for r in report.failed}

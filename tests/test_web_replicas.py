@@ -70,6 +70,8 @@ class FakeMiniLM(HashEmbedder):
         super().__init__()
 
 assistant.store.embedding.MiniLMEmbedder = FakeMiniLM
+import assistant.store.embed_runtimes
+assistant.store.embed_runtimes.make_embedder = lambda settings, runtime=None: FakeMiniLM()
 code = cli.main(sys.argv[1:])
 print(json.dumps({"code": code, "t": time.time()}), flush=True)
 """

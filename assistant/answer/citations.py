@@ -26,10 +26,18 @@ class Claim:
     markers: list[int]
 
 
+# a composed answer's lead and its first quote: "17 out of 34 provinces [1] — “Governors …” [1]"
+_LEAD_SEPARATOR = re.compile(r"(?<=\])\s+—\s+(?=“)")
+
+
+def _pieces(answer: str) -> list[str]:
+    """The answer's sentences, a composed lead apart from the quote it leads."""
+    return [p for span in sentence_spans(answer) for p in _LEAD_SEPARATOR.split(span.of(answer))]
+
+
 def split_claims(answer: str) -> list[Claim]:
     claims: list[Claim] = []
-    for span in sentence_spans(answer):
-        raw = span.of(answer)
+    for raw in _pieces(answer):
         lead = re.match(r"(?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*\])+", raw)
         if lead and claims and re.search(r"\w", raw[lead.end():]):
             # "A. [2] B [3]." - a marker right after a full stop belongs to the sentence before it
@@ -65,8 +73,15 @@ def _negated(text: str) -> bool:
     return any(w in _NEGATION or w.endswith("n't") for w in words(text))
 
 
+def _flat(text: str) -> str:
+    return " ".join(text.replace("“", "").replace("”", "").split()).strip(" .").lower()
+
+
 def _differences(claim: str, cited: str) -> list[str]:
-    """What a claim asserts that the text it cites does not: numbers, names, dates, negation."""
+    """What a claim asserts that the text it cites does not: numbers, names, dates, negation. A
+    claim copied word for word from what it cites asserts nothing more."""
+    if _flat(claim) and _flat(claim) in _flat(cited):
+        return []
     what = []
     numbers = _numbers(claim) - _numbers(cited)
     if numbers:

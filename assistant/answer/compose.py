@@ -22,7 +22,6 @@ from assistant.models import Citation, EvidenceItem
 from assistant.text import stem, strip_markers, terms
 
 _LINK = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-_LEAD_REACH = 40  # characters between a number and the noun it counts ("17 out of 34 provinces")
 
 
 @dataclass
@@ -38,13 +37,14 @@ def clean(text: str) -> str:
     return re.sub(r"\s{2,}", " ", _LINK.sub("", strip_markers(text))).strip()
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:.!?](?=\s)|[()—–]")  # punctuation that ends a clause (not "34,000")
 _DURATION = re.compile(r"\bhow (?:long|often|old)\b", re.IGNORECASE)
 
 
 def _number_lead(sentence: str, question: str, found: list[Entity]) -> str | None:
-    """For "how many X": the count of X — from the first number that closely precedes a mention
-    of X up to that mention ("17 out of 34 provinces"), else the number nearest X; counts before
-    dates unless the question asks how long."""
+    """For "how many X": the count of X — from the first number of the clause that mentions X up
+    to that mention ("17 out of 34 provinces"), else the number nearest X; counts before dates
+    unless the question asks how long."""
     numeric = [e for e in found if e.label != "TIME"]
     if not _DURATION.search(question):
         numeric = [e for e in numeric if e.label != "DATE"] or numeric
@@ -54,7 +54,9 @@ def _number_lead(sentence: str, question: str, found: list[Entity]) -> str | Non
     mention = re.search(rf"\b{re.escape(stem(noun)[:5])}\w*", sentence, re.IGNORECASE) if noun else None
     if mention is None:
         return numeric[0].text
-    before = [e for e in numeric if e.end <= mention.start() and mention.start() - e.end <= _LEAD_REACH]
+    # a number of the same clause before the noun: nothing but words between ("17 out of 34 provinces")
+    before = [e for e in numeric
+              if e.end <= mention.start() and not _CLAUSE_BREAK.search(sentence, e.end, mention.start())]
     if before:
         return sentence[before[0].start: mention.end()]
     return min(numeric, key=lambda e: abs(e.start - mention.start())).text
@@ -113,18 +115,17 @@ def grounded_lead(lead: str, chosen: Sequence[EvidenceItem], question: str, tagg
     if not norm or len(norm) > 200:
         return None
     wanted = expected_answer(question)
+    # whole words only: the model's "no" is not in "now"
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, norm.split())) + r"(?!\w)", re.IGNORECASE)
     for e in chosen:
         body = e.body
-        flat = " ".join(body.split())
-        at = flat.lower().find(norm)
-        if at < 0 or flat != body:
-            at = body.lower().find(norm)
-            if at < 0:
-                continue
-        span = body[at: at + len(norm)]
+        m = pattern.search(body)
+        if m is None:
+            continue
+        at, span = m.start(), m.group()
         if wanted is not None and wanted.strict:
             found = wanted.answers(body, question, tagger)
-            if not any(x.start < at + len(norm) and at < x.end for x in found):
+            if not any(x.start < at + len(span) and at < x.end for x in found):
                 continue
         return span
     return None
