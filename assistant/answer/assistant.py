@@ -10,7 +10,6 @@ import threading
 import time
 from typing import Any, Iterator, Mapping, Sequence
 
-
 from assistant.answer.answer_types import expected_answer
 from assistant.answer.answerability import Decision, answer_type_failure, decide
 from assistant.answer.conversation import describing_words, resolve
