@@ -10,7 +10,7 @@ import pytest
 from assistant.answer.assistant import Assistant
 from assistant.answer.retrieval import Retriever
 from assistant.ingest.ingestor import Ingestor
-from assistant.models import Filters
+from assistant.models import Filters, SectionHit
 from assistant.store.index import Index
 from assistant.store.registry import RegistryEntry
 from assistant.store.versions import group_versions
@@ -134,3 +134,16 @@ def test_versions_that_differ_in_a_name_or_a_number_are_not_one_passage(settings
         assert refs[0] == (MIRROR, title), refs
     same = [(s.ref.briefing_id, s.ref.section_title) for s in _sections(settings, embedder, index, SHARED[0])]
     assert same[0][0] == OFFICIAL and all(bid != MIRROR or t != "Talks with Mongolia" for bid, t in same)
+
+
+def test_a_timeline_keeps_copies_once_and_two_officials_of_one_day_apart(copies_index, settings, embedder):
+    from assistant.answer.timeline import Timeline
+
+    timeline = Timeline(copies_index, None, None, settings)
+    ids = [e.briefing_id for e in copies_index.briefings() if e.date == "2024-06-05"]
+    refs = [copies_index.section_ref(i, 0) for i in ids]
+    hits = [SectionHit(ref=r, score=1.0 + n / 10, dense=0.5, bm25=1.0, chunks=()) for n, r in enumerate(refs)]
+    kept = timeline._per_briefing(hits)
+    groups = {copies_index.copies()[i].key if i in copies_index.copies() else i for i in ids}
+    assert len(ids) == 4 and len(groups) == 2  # three copies of one briefing and another official's
+    assert len(kept) == 2 and {h.ref.briefing_id for h in kept} <= set(ids)

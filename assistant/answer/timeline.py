@@ -3,7 +3,8 @@ mentioned?", "Which briefings mentioned X?", "How did the statements on X change
 2023?".
 
 The search fetches many more chunks than for a single fact and keeps the best section *per
-briefing date* (so one briefing, or several copies of it, cannot crowd out the others); a section
+briefing* — copies of one briefing (store/versions.py) count once, so that neither one briefing
+nor its copies can crowd out the others, while two officials' briefings of one day stay two; a section
 counts only when it passes the same answer-or-abstain check as a single-fact answer (every name
 of the topic present, enough of its terms, close enough in meaning). Each entry quotes that
 section's best evidence sentence, with its citation, and entries are listed by date."""
@@ -37,10 +38,12 @@ class Timeline:
         self.settings = settings
 
     def _per_briefing(self, hits: list[SectionHit]) -> list[SectionHit]:
-        """The best section of each briefing date (copies of one briefing share a date)."""
+        """The best section of each briefing: copies of one briefing count once, two officials'
+        briefings of the same day twice."""
+        copies = self.index.copies()
         best: dict[str, SectionHit] = {}
         for h in hits:
-            key = h.ref.briefing_date or h.ref.briefing_id
+            key = copies[h.ref.briefing_id].key if h.ref.briefing_id in copies else h.ref.briefing_id
             if key not in best or h.score > best[key].score:
                 best[key] = h
         return sorted(best.values(), key=lambda h: h.score, reverse=True)
