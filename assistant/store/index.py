@@ -138,7 +138,7 @@ class Index:
     # ---------------------------------------------------------------- reading
     def briefings(self) -> list[RegistryEntry]:
         self.refresh()
-        return sorted(self._view.registry.briefings.values(), key=lambda e: (e.date or "", e.briefing_id))
+        return list(self._view.by_date)
 
     def versions(self) -> list[BriefingVersions]:
         """Every briefing once, with its versions (copies from other pages), the official first."""
@@ -198,7 +198,7 @@ class Index:
         return self.parts.docs.chunks_of(doc)
 
     def __len__(self) -> int:
-        return self._view.registry.chunk_total
+        return self._view.chunk_total
 
     def is_current(self, briefing_id: str, content_hash: str) -> bool:
         e = self._view.registry.briefings.get(briefing_id)
@@ -210,7 +210,7 @@ class Index:
     # ---------------------------------------------------------------- search
     def dense_search(self, query_vec: np.ndarray, k: int, filters: Filters | None = None) -> list[DenseHit]:
         view = self._view
-        total = view.registry.chunk_total
+        total = view.chunk_total
         if not total:
             return []
         self.check_vectors()

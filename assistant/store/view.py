@@ -5,6 +5,7 @@ answered against one registry from start to end."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Iterator, Mapping
 
@@ -12,7 +13,7 @@ from assistant.errors import IndexDamaged
 from assistant.models import Briefing, Chunk
 from assistant.store.bm25 import Bm25Index, SegmentError, SegmentStore
 from assistant.store.docstore import DocStore, DocStoreError
-from assistant.store.registry import REPAIR_HINT, Registry, RegistryFile, RegistryProblem
+from assistant.store.registry import REPAIR_HINT, Registry, RegistryEntry, RegistryFile, RegistryProblem
 from assistant.store.vectors import VectorStore
 
 
@@ -57,7 +58,7 @@ class ChunkMap(Mapping[str, Chunk]):
         return iter(self._view.bm25.chunk_ids())
 
     def __len__(self) -> int:
-        return self._view.registry.chunk_total
+        return self._view.chunk_total
 
 
 @dataclass(eq=False)
@@ -71,6 +72,16 @@ class View:
     @property
     def chunks(self) -> ChunkMap:
         return ChunkMap(self)
+
+    # one view is one committed registry: what is derived from it is computed once
+    @cached_property
+    def by_date(self) -> tuple[RegistryEntry, ...]:
+        """Every registry entry, by date then id."""
+        return tuple(sorted(self.registry.briefings.values(), key=lambda e: (e.date or "", e.briefing_id)))
+
+    @cached_property
+    def chunk_total(self) -> int:
+        return self.registry.chunk_total
 
     def doc_of(self, briefing_id: str) -> str | None:
         entry = self.registry.briefings.get(briefing_id)
