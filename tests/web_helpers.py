@@ -1,4 +1,4 @@
-"""Shared by the web chat's tests (test_ui.py, test_browser.py): questions on the sample
+"""Shared by the web chat's tests (test_web_*.py, test_browser.py): questions on the sample
 briefing, hostile text, an app launched on a free port, and an assistant whose answers the test
 drives with events instead of sleeps."""
 
