@@ -7,17 +7,14 @@ QA file (tune and test splits reported separately).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import assistant.offline  # noqa: F401,E402
 from assistant.answer import evidence, extractive  # noqa: E402
-from assistant.answer.assistant import Assistant  # noqa: E402
-from assistant.config import Settings  # noqa: E402
-from assistant.ingest.ingestor import Ingestor  # noqa: E402
 from assistant.tools.eval import evaluate, load_qa  # noqa: E402
+from eval_sets import arguments, open_assistant  # noqa: E402
 
 KNOBS = [(evidence, "LEXICAL_WEIGHT"), (evidence, "QUESTION_PENALTY"), (extractive, "EXTRACTIVE_MARGIN")]
 METRICS = ("recall@1", "keyword_accuracy", "lead_accuracy", "citation_precision", "abstention_recall",
@@ -30,16 +27,8 @@ def scores(assistant, items) -> dict:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser()
-    p.add_argument("qa", nargs="+")
-    p.add_argument("--index", required=True)
-    p.add_argument("--corpus", nargs="*", default=[])
-    p.add_argument("--knobs", help="comma-separated names of the constants to zero (default: all)")
-    args = p.parse_args()
-    settings = Settings(index_dir=Path(args.index), llm="extractive", _env_file=None)
-    assistant = Assistant(settings)
-    if args.corpus:
-        Ingestor(assistant.index, settings).ingest(args.corpus, show_progress=False)
+    args = arguments(knobs={"help": "comma-separated names of the constants to zero (default: all)"}).parse_args()
+    assistant = open_assistant(args.index, args.corpus, "extractive")
     sets = {Path(f).stem: load_qa(f) for f in args.qa}
     base = {name: scores(assistant, items) for name, items in sets.items()}
     for name, got in base.items():

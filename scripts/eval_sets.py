@@ -29,20 +29,31 @@ def row(name: str, result: dict) -> str:
     return " | ".join([name] + [("—" if values.get(c) is None else f"{values[c]:.3g}") for c in COLUMNS])
 
 
-def main() -> int:
+def arguments(**extra: dict) -> argparse.ArgumentParser:
+    """QA files, the index and the files to ingest into it first (shared with ablate.py)."""
     p = argparse.ArgumentParser()
     p.add_argument("qa", nargs="+")
     p.add_argument("--index", required=True)
-    p.add_argument("--corpus", nargs="*", default=[])
-    p.add_argument("--mode", default="extractive")
-    p.add_argument("--out")
-    args = p.parse_args()
-    settings = Settings(index_dir=Path(args.index), llm=args.mode, _env_file=None)
+    p.add_argument("--corpus", nargs="*", default=[], help="put it after the QA files")
+    for name, options in extra.items():
+        p.add_argument(f"--{name}", **options)
+    return p
+
+
+def open_assistant(index: str, corpus: list[str], mode: str) -> Assistant:
+    """The assistant on ``index``, with ``corpus`` ingested first (unchanged files cost nothing)."""
+    settings = Settings(index_dir=Path(index), llm=mode, _env_file=None)
     assistant = Assistant(settings)
-    if args.corpus:
-        report = Ingestor(assistant.index, settings).ingest(args.corpus, show_progress=False)
+    if corpus:
+        report = Ingestor(assistant.index, settings).ingest(corpus, show_progress=False)
         for r in report.failed:
             print("ingest error:", r.error, file=sys.stderr)
+    return assistant
+
+
+def main() -> int:
+    args = arguments(mode={"default": "extractive"}, out={}).parse_args()
+    assistant = open_assistant(args.index, args.corpus, args.mode)
     assistant.warm_up(args.mode)
     print(" | ".join(("set",) + COLUMNS))
     for qa in args.qa:

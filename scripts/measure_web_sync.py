@@ -28,18 +28,7 @@ from loadtest import ROOT, free_port, start_server  # noqa: E402
 
 NEW_ID = "2021-12-01-narnia"
 QUESTION = "Which museum will the Narnian minister visit in Saint Petersburg?"
-BRIEFING = """Briefing by Foreign Ministry Spokeswoman, Moscow, December 1, 2021
-
-Cooperation with the Republic of Narnia
-
-On December 3, the Foreign Minister will receive the Foreign Minister of Narnia in Moscow. The ministers will discuss a new agreement on lamp-post maintenance and visa-free travel.
-
-Answers to media questions:
-
-Question: Will the Narnian minister visit Saint Petersburg?
-
-Maria Zakharova: Yes, the Narnian minister will visit the Hermitage Museum in Saint Petersburg on December 4.
-"""
+BRIEFING = (ROOT / "tests" / "data" / "web" / "2021-12-01-narnia.txt").read_text(encoding="utf-8")
 
 
 class Poller(threading.Thread):

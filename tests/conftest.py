@@ -39,12 +39,17 @@ def index(settings, embedder) -> Index:
     return Index(settings, embedder)
 
 
-@pytest.fixture
-def sample_index(settings, embedder) -> Index:
+def indexed(settings: Settings, embedder, *paths: Path) -> Index:
+    """A new index holding ``paths``, every one ingested without error."""
     idx = Index(settings, embedder)
-    report = Ingestor(idx, settings).ingest([SAMPLE], show_progress=False)
+    report = Ingestor(idx, settings).ingest(list(paths), show_progress=False)
     assert report.ok, report.failed
     return idx
+
+
+@pytest.fixture
+def sample_index(settings, embedder) -> Index:
+    return indexed(settings, embedder, SAMPLE)
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ import pytest
 
 from assistant.web.app import upload_dir
 
-from .web_helpers import (HOSTILE_BRIEFING, LIBYA, TIGRAY, VENEZUELA, launch, make_assistant,
-                          make_settings)
+from .web_helpers import (HOSTILE_BRIEFING, LIBYA, TIGRAY, VENEZUELA, served_app)
 
 pytestmark = pytest.mark.browser
 
@@ -38,11 +37,8 @@ MAX_FILE_MB = 1  # MB, as the upload box and Gradio's refusal show it
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """(assistant whose answers a test may drive with events, url)."""
-    settings = make_settings(tmp_path_factory.mktemp("browser"), llm="local", max_file_mb=MAX_FILE_MB)
-    assistant = make_assistant(settings)
-    demo, url = launch(assistant, settings)
-    yield assistant, url
-    demo.close()
+    with served_app(tmp_path_factory.mktemp("browser"), llm="local", max_file_mb=MAX_FILE_MB) as served:
+        yield served
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from assistant.store.index import Index
 from assistant.store.registry import RegistryEntry
 from assistant.store.versions import group_versions
 
-from .conftest import DATA
+from .conftest import DATA, indexed
 from .fakes import EvidenceEchoChat
 
 COPIES = DATA / "copies"
@@ -34,10 +34,7 @@ SHARED = (
 
 @pytest.fixture
 def copies_index(settings, embedder) -> Index:
-    idx = Index(settings, embedder)
-    report = Ingestor(idx, settings).ingest([COPIES], show_progress=False)
-    assert report.ok, report.failed
-    return idx
+    return indexed(settings, embedder, COPIES)
 
 
 def _sections(settings, embedder, index, query, filters=None):

@@ -22,7 +22,8 @@ from assistant.errors import InputError  # noqa: E402
 from assistant.web import app as web_app  # noqa: E402
 from assistant.web import options  # noqa: E402
 
-from .web_helpers import (LIBYA, SAMPLE_ID, TIGRAY, VENEZUELA, WAIT_S, ControlledAssistant, launch, make_assistant, make_settings, run_in_thread)  # noqa: E402
+from .web_helpers import (LIBYA, SAMPLE_ID, TIGRAY, VENEZUELA, WAIT_S, ControlledAssistant, launch,  # noqa: E402
+                          make_assistant, make_settings, run_in_thread, served_app)
 
 MAX_FILE_MB = 1  # the served app's upload limit (the sample briefing is 56 kB)
 
@@ -30,11 +31,8 @@ MAX_FILE_MB = 1  # the served app's upload limit (the sample briefing is 56 kB)
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """One app (local model configured) for the API tests: (assistant, url)."""
-    settings = make_settings(tmp_path_factory.mktemp("ui"), llm="local", max_file_mb=MAX_FILE_MB)
-    assistant = make_assistant(settings)
-    demo, url = launch(assistant, settings)
-    yield assistant, url
-    demo.close()
+    with served_app(tmp_path_factory.mktemp("ui"), llm="local", max_file_mb=MAX_FILE_MB) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

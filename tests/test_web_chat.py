@@ -23,6 +23,7 @@ from assistant.web.session import ChatSession  # noqa: E402
 
 from .web_helpers import (LIBYA, TIGRAY, WAIT_S, make_assistant, run_in_thread, request, last_text)  # noqa: E402
 
+
 def test_chat_second_question_while_one_is_written_gets_a_notice(fake_assistant, settings):
     assistant = make_assistant(settings.replace(llm="local"), fake_assistant.index)
     assistant.only, assistant.started, assistant.release = LIBYA, threading.Event(), threading.Event()

@@ -18,6 +18,7 @@ from assistant.web.uploads import ingest_files  # noqa: E402
 from .fakes import EvidenceEchoChat  # noqa: E402
 from .web_helpers import (GOOD_BRIEFING, HOSTILE_BRIEFING, SAMPLE_ID)  # noqa: E402
 
+
 def rows_by_file(rows):
     return {name: (status, detail) for name, status, detail in rows}
 

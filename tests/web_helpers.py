@@ -5,6 +5,7 @@ drives with events instead of sleeps."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 import socket
 import threading
 import types
@@ -29,18 +30,8 @@ XSS_SCRIPT = "<script>window.__pwned=1</script>"
 XSS_IMG = '<img src=x onerror="window.__pwned=1">'
 XSS_LINK = "[click me](javascript:alert(1)) ![x](http://example.invalid/x.png)"
 
-GOOD_BRIEFING = """Briefing by Foreign Ministry Spokeswoman, Moscow, December 1, 2021
-
-Cooperation with the Republic of Narnia
-
-On December 3, the Foreign Minister will receive the Foreign Minister of Narnia in Moscow. The ministers will discuss a new agreement on lamp-post maintenance and visa-free travel.
-
-Answers to media questions:
-
-Question: Will the Narnian minister visit Saint Petersburg?
-
-Maria Zakharova: Yes, the Narnian minister will visit the Hermitage Museum in Saint Petersburg on December 4.
-"""
+# a small briefing in the shape of the real ones (also used by scripts/measure_web_sync.py)
+GOOD_BRIEFING = (Path(__file__).resolve().parent / "data" / "web" / "2021-12-01-narnia.txt").read_text(encoding="utf-8")
 
 HOSTILE_BRIEFING = f"""Briefing by Foreign Ministry Spokeswoman, Moscow, December 2, 2021
 
@@ -122,6 +113,18 @@ def make_assistant(settings: Settings, index: Index | None = None) -> Controlled
         assert report.ok, report.failed
     chat = EvidenceEchoChat()
     return ControlledAssistant(settings, embedder=embedder, index=index, chat_models={"local": chat, "openai": chat})
+
+
+@contextmanager
+def served_app(folder: Path, **updates):
+    """A served app with the fake models on a new index holding the sample: (assistant, url)."""
+    settings = make_settings(folder, **updates)
+    assistant = make_assistant(settings)
+    demo, url = launch(assistant, settings)
+    try:
+        yield assistant, url
+    finally:
+        demo.close()
 
 
 def launch(assistant: Assistant, settings: Settings):
