@@ -74,9 +74,9 @@ def test_the_briefings_own_country_comes_from_its_place_not_a_word_list(sample_i
 
 
 def test_a_capital_in_the_question_matches_its_country_not_the_other_way_round():
-    kt = key_terms("What did the UNSC discussion reveal about Washington's view of Kabul?")
-    assert kt.entities == ["unsc", "washington", "kabul"]
-    vocab = _section_vocabulary("The UN Security Council heard the US envoy on Afghanistan.")
+    kt = key_terms("What did the discussion reveal about Washington's view of Kabul?")
+    assert kt.entities == ["washington", "kabul"]
+    vocab = _section_vocabulary("The Security Council heard the US envoy on Afghanistan.")
     assert _absent(kt.entities, vocab) == []
     # a capital in a passage is often a venue: it does not stand in for the country asked about
     assert _absent(key_terms("Who will represent Germany?").entities, _section_vocabulary("talks in Berlin")) == ["germany"]

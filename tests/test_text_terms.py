@@ -39,11 +39,7 @@ def test_present_rejects_different_words(term, passage):
     ("Where will the talks be held?", "place"),
     ("How many doses were delivered?", "number"),
     ("Which countries signed the statement?", "list"),
-    # by the noun a "which/what …" question asks about (lexicon answer_nouns.tsv)
-    ("Which Philippine cabinet secretary attended the ceremony?", "person"),
-    ("From which air base did the bombers take off?", "place"),
     ("In what year was the agreement signed?", "date"),
-    ("What is the state of the negotiations?", None),  # "state" after a verb is not the asked noun
     ("What did the spokeswoman say about the elections?", None),
 ])
 def test_expected_answer_type(question, kind):

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 
 from assistant.answer.entities import Entity, EntityTagger
-from assistant.text import STOPWORDS
 from assistant.text.lexicon import alternation, word_map
 
 NUMBER_WORDS = alternation("number_words")
@@ -51,22 +50,10 @@ ANSWER_TYPES: tuple[AnswerType, ...] = tuple(AnswerType(name, _asks(name), froze
                                              for name, labels, strict in _TYPES)
 
 
-_BY_NAME = {t.name: t for t in ANSWER_TYPES}
-# "Which Philippine cabinet secretary …", "From which air base …": the noun, after at most three
-# words that describe it
-_WHICH_NOUN = re.compile(r"^\s*(?:\w+\s+)?(?:which|what)\s+((?:[\w'-]+\s+){0,3}?)"
-                         rf"({'|'.join(map(re.escape, sorted(word_map('answer_nouns'), key=len, reverse=True)))})\b",
-                         re.I)
-
-
 def expected_answer(question: str) -> AnswerType | None:
-    """The answer type a question asks for, or None (an open "what did they say" question): by
-    the question's wording (lexicon ``answer_types.tsv``), else by the noun a "which …" question
-    asks about (``answer_nouns.tsv``)."""
+    """The answer type a question asks for (lexicon ``answer_types.tsv``), or None (an open "what
+    did they say" question)."""
     for t in ANSWER_TYPES:
         if t.asks.search(question):
             return t
-    m = _WHICH_NOUN.search(question)
-    if m is None or any(w.lower() in STOPWORDS for w in m.group(1).split()):  # "what is the state of …"
-        return None
-    return _BY_NAME[word_map("answer_nouns")[m.group(2).lower()]]
+    return None
