@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from assistant.answer.assistant import Assistant
 from assistant.answer.entities import EntityTagger
 
@@ -56,3 +58,34 @@ def test_without_preload_nothing_loads_at_construction(settings, sample_index):
     embedder = SlowLoadingEmbedder()
     assistant = Assistant(settings, embedder=embedder, index=sample_index)
     assert assistant.loading == [] and embedder.loads_in == []
+
+
+def test_preload_also_opens_the_vector_store_and_the_token_counter(settings, sample_index, monkeypatch):
+    opened: list[str] = []
+    monkeypatch.setattr(EntityTagger, "warm_up", lambda self: None)
+    monkeypatch.setattr(type(sample_index), "check_vectors", lambda self: opened.append(threading.current_thread().name))
+    assistant = Assistant(settings, embedder=HashEmbedder(), index=sample_index, preload=True)
+    for t in assistant.loading:
+        t.join(timeout=60)
+    assert opened == ["open-vectors"]
+    assert [t.name for t in assistant.loading] == ["load-0", "load-1", "load-2", "open-vectors"]
+
+
+@pytest.mark.model
+def test_the_entity_recogniser_alone_finds_what_the_full_pipeline_finds(sample_text):
+    """The tagger loads the recogniser without the shared token encoder and the tagger (it has its
+    own encoder): the same entities as the pipeline with them."""
+    import importlib
+
+    from assistant.answer.entities import PACKAGE
+    from assistant.store.embedding import without_torch
+
+    with without_torch():
+        full = importlib.import_module(PACKAGE).load(exclude=["parser", "lemmatizer", "senter"])
+    assert "tok2vec" in full.pipe_names  # the pipes the tagger leaves out do exist
+    paragraphs = [p for p in sample_text.split("\n") if p.strip()][:80]
+    tagger = EntityTagger()
+    expected = [tuple((e.start_char, e.end_char, e.label_) for e in doc.ents) for doc in full.pipe(paragraphs)]
+    got = [tuple((e.start, e.end, e.label) for e in tagger.entities(p)) for p in paragraphs]
+    assert got == expected and sum(map(len, got)) > 50
+    assert tagger._model().pipe_names == ["ner"]

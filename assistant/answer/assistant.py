@@ -45,6 +45,8 @@ class Assistant:
         self.entities = EntityTagger()
         self.loading = self.preload_models() if preload else []
         self.index = index or Index(settings, self.embedder)
+        if preload:
+            self.loading.append(_start(self.index.check_vectors, "open-vectors"))
         self.retriever = Retriever(self.index, self.embedder, settings)
         self.vectors = VectorCache(self.embedder)
         self.evidence = EvidenceBuilder(self.index, self.vectors, settings)
@@ -107,11 +109,13 @@ class Assistant:
             mode.close()
 
     def preload_models(self) -> list[threading.Thread]:
-        """Start loading the embedder and spaCy's entity tagger, each in a daemon thread, and return
-        at once: a question asked meanwhile waits only for the model it needs (each loads once,
-        under its own lock); a failed load is tried again, and reported, by the first use."""
+        """Start loading the embedder, spaCy's entity tagger and the token counter, each in a daemon
+        thread, and return at once: a question asked meanwhile waits only for the model it needs
+        (each loads once, under its own lock); a failed load is tried again, and reported, by the
+        first use. The constructor also opens the vector store this way (its graph loads on first
+        use) once the index is open."""
         jobs = [getattr(self.embedder, "load", None) or (lambda: self.embedder.encode(["warm up"])),
-                self.entities.warm_up]
+                self.entities.warm_up, lambda: count_tokens("warm up")]
         return [_start(job, f"load-{i}") for i, job in enumerate(jobs)]
 
     def warm_up(self, mode: str | None = None) -> None:
