@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.answerability import KeyTerms, _absent, _section_vocabulary, acronyms, check_section, counted_noun, decide, gives_count, key_terms
+from assistant.answer.answerability import KeyTerms, _absent, _section_vocabulary, acronyms, check_section, counted_noun, decide, gives_count, key_terms, unanswered_type
 from assistant.models import SectionHit
 from assistant.answer.retrieval import Retriever, section_ref
 
@@ -291,3 +291,18 @@ def test_asking_whether_a_briefing_dealt_with_a_topic_leaves_only_the_topic():
     kt = key_terms("Did the 17 May 2023 briefing touch on air travel to Georgia, or was it on the agenda?")
     assert kt.content == ["air", "travel"]
     assert kt.entities == ["17", "2023", "georgia"]
+
+
+@pytest.mark.parametrize("question, lead, refused", [
+    ("How many people work for Intersputnik?", None, "how many"),
+    ("How many people work for Intersputnik?", "30", None),
+    ("Who convened the Paris conference?", None, "who"),
+    ("When did the meeting take place?", None, "when"),
+    ("Where was the meeting held?", None, None),  # a place may be described rather than named
+    ("What did the spokeswoman say about Libya?", None, None),
+])
+def test_a_question_asking_who_when_or_how_many_needs_a_lead_of_that_kind(question, lead, refused):
+    reason = unanswered_type(question, lead)
+    assert (reason is None) == (refused is None)
+    if refused:
+        assert reason.endswith(f"do not say {refused}")

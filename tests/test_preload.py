@@ -60,15 +60,12 @@ def test_without_preload_nothing_loads_at_construction(settings, sample_index):
     assert assistant.loading == [] and embedder.loads_in == []
 
 
-def test_preload_also_opens_the_vector_store_and_the_token_counter(settings, sample_index, monkeypatch):
-    opened: list[str] = []
+def test_preload_also_loads_the_token_counter(settings, sample_index, monkeypatch):
     monkeypatch.setattr(EntityTagger, "warm_up", lambda self: None)
-    monkeypatch.setattr(type(sample_index), "check_vectors", lambda self: opened.append(threading.current_thread().name))
     assistant = Assistant(settings, embedder=HashEmbedder(), index=sample_index, preload=True)
-    for t in assistant.loading:
-        t.join(timeout=60)
-    assert opened == ["open-vectors"]
-    assert [t.name for t in assistant.loading] == ["load-0", "load-1", "load-2", "open-vectors"]
+    with assistant:
+        assert [t.name for t in assistant.loading] == ["load-0", "load-1", "load-2"]
+    assert not any(t.is_alive() for t in assistant.loading)  # closing waits for the loads
 
 
 @pytest.mark.model

@@ -63,3 +63,16 @@ def test_follow_up_question(real_assistant):
     answer = real_assistant.ask("And what about Kazakhstan?", history=history)
     assert "Kazakhstan" in answer.standalone_question and not answer.abstained
     assert answer.citations[0].ref.section_title == "Mutual recognition of vaccination passports by Russia and Kazakhstan"
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("What was the name of the woman killed by the MINUSCA bus in Bangui?", "who"),
+    ("How many people work for Intersputnik?", "how many"),
+])
+def test_an_answer_that_talks_around_what_was_asked_is_refused(real_assistant, question, kind):
+    """The sample mentions the woman and Intersputnik's work, never her name or its staff: the
+    passages pass the section checks, but the composed answer has no person or number to lead
+    with, so the question is refused instead of answered with a quote."""
+    answer = real_assistant.ask(question, mode="extractive")
+    assert answer.abstained and answer.citations == ()
+    assert answer.text.endswith(f"do not say {kind}).")

@@ -223,5 +223,18 @@ def answer_type_failure(question: str, evidence: list[EvidenceItem], tagger: Ent
     best = sorted(evidence, key=lambda e: e.score, reverse=True)[:top]
     if any(wanted.answers(e.body, question, tagger) for e in best):
         return None
-    what = {"person": "who", "date": "when", "number": "how many"}[wanted.name]
+    return _not_said(wanted.name)
+
+
+def unanswered_type(question: str, lead: str | None) -> str | None:
+    """A question asking who, when or how many whose composed answer found no phrase of that kind
+    to lead with (the quoted sentences only talk around it) is refused."""
+    wanted = expected_answer(question)
+    if wanted is None or not wanted.strict or lead:
+        return None
+    return _not_said(wanted.name)
+
+
+def _not_said(kind: str) -> str:
+    what = {"person": "who", "date": "when", "number": "how many"}[kind]
     return f"the closest passages do not say {what}"

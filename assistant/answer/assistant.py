@@ -11,7 +11,7 @@ import time
 from typing import Any, Iterator, Mapping, Sequence
 
 from assistant.answer.answer_types import expected_answer
-from assistant.answer.answerability import Decision, answer_type_failure, decide
+from assistant.answer.answerability import Decision, answer_type_failure, decide, unanswered_type
 from assistant.answer.conversation import describing_words, resolve
 from assistant.answer.entities import EntityTagger
 from assistant.answer.evidence import EvidenceBuilder, VectorCache
@@ -45,8 +45,6 @@ class Assistant:
         self.entities = EntityTagger()
         self.loading = self.preload_models() if preload else []
         self.index = index or Index(settings, self.embedder)
-        if preload:
-            self.loading.append(_start(self.index.check_vectors, "open-vectors"))
         self.retriever = Retriever(self.index, self.embedder, settings)
         self.vectors = VectorCache(self.embedder)
         self.evidence = EvidenceBuilder(self.index, self.vectors, settings)
@@ -104,16 +102,24 @@ class Assistant:
         return list(self.modes)
 
     def close(self) -> None:
-        """Release the models this assistant started (the local LLM server)."""
+        """Wait for the background loads this assistant started (none keeps touching the index
+        after it is closed) and release the models it started (the local LLM server)."""
+        for thread in self.loading:
+            thread.join()
         for mode in self.modes.values():
             mode.close()
+
+    def __enter__(self) -> "Assistant":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def preload_models(self) -> list[threading.Thread]:
         """Start loading the embedder, spaCy's entity tagger and the token counter, each in a daemon
         thread, and return at once: a question asked meanwhile waits only for the model it needs
         (each loads once, under its own lock); a failed load is tried again, and reported, by the
-        first use. The constructor also opens the vector store this way (its graph loads on first
-        use) once the index is open."""
+        first use."""
         jobs = [getattr(self.embedder, "load", None) or (lambda: self.embedder.encode(["warm up"])),
                 self.entities.warm_up, lambda: count_tokens("warm up")]
         return [_start(job, f"load-{i}") for i, job in enumerate(jobs)]
@@ -190,6 +196,11 @@ class Assistant:
         timings["evidence_tokens"] = float(sum(count_tokens(e.text) for e in evidence))
         if not answer_mode.uses_llm:
             composed = compose(select_sentences(evidence, topic), topic, self.entities)
+            if unanswered := unanswered_type(topic, composed.lead):
+                answer = done(self._abstain(Decision(False, unanswered, decision.sections, decision.checks), base))
+                yield answer.text
+                yield answer
+                return
             yield composed.text
             yield done(Answer(text=composed.text, citations=tuple(composed.citations), lead=composed.lead, **base))
             return

@@ -45,6 +45,7 @@ def _assistant(settings: Settings):
 
     assistant = Assistant.from_settings(settings, preload=True)  # models load while the index opens
     if len(assistant.index) == 0:
+        assistant.close()
         raise EmptyIndex(f"the index at {settings.store.index_dir} is empty; run: briefing-assistant ingest PATH")
     return assistant
 
@@ -148,14 +149,14 @@ def _print_answer(answer) -> None:
 def cmd_ask(args) -> int:
     settings = _settings(args)
     filters = _filters(args)
-    assistant = _assistant(settings)
     answer = None
-    for item in assistant.stream(args.question, filters=filters, mode=args.llm):
-        if isinstance(item, str):
-            if not args.json and args.stream:
-                print(item, end="", flush=True)
-        else:
-            answer = item
+    with _assistant(settings) as assistant:
+        for item in assistant.stream(args.question, filters=filters, mode=args.llm):
+            if isinstance(item, str):
+                if not args.json and args.stream:
+                    print(item, end="", flush=True)
+            else:
+                answer = item
     if args.json:
         print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
         return 0
@@ -169,8 +170,8 @@ def cmd_timeline(args) -> int:
     from assistant.text import long_date
 
     settings = _settings(args)
-    assistant = _assistant(settings)
-    entries = assistant.timeline(args.query, date_from=args.date_from, date_to=args.date_to, limit=args.limit)
+    with _assistant(settings) as assistant:
+        entries = assistant.timeline(args.query, date_from=args.date_from, date_to=args.date_to, limit=args.limit)
     if args.json:
         print(json.dumps({"query": args.query, "entries": [e.to_json() for e in entries]}, indent=2,
                          ensure_ascii=False))
@@ -188,9 +189,9 @@ def cmd_eval(args) -> int:
 
     settings = _settings(args)
     items = load_qa(args.qa)
-    assistant = _assistant(settings)
-    assistant.warm_up(args.llm or settings.generation.llm)
-    result = evaluate(assistant, items, mode=args.llm, k=args.k, show_progress=not args.quiet)
+    with _assistant(settings) as assistant:
+        assistant.warm_up(args.llm or settings.generation.llm)
+        result = evaluate(assistant, items, mode=args.llm, k=args.k, show_progress=not args.quiet)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     if args.report:
