@@ -194,29 +194,26 @@ class Assistant:
             yield answer
             return
         timings["evidence_tokens"] = float(sum(count_tokens(e.text) for e in evidence))
+        notice = None
         if not answer_mode.uses_llm:
             composed = compose(select_sentences(evidence, topic), topic, self.entities)
-            if unanswered := unanswered_type(topic, composed.lead):
-                answer = done(self._abstain(Decision(False, unanswered, decision.sections, decision.checks), base))
-                yield answer.text
-                yield answer
-                return
-            yield composed.text
-            yield done(Answer(text=composed.text, citations=tuple(composed.citations), lead=composed.lead, **base))
-            return
-        raw, problem = self._generate(answer_mode, standalone, evidence, timings)
-        composed = None
-        if problem is None:
-            composed, problem = self._grounded(raw, evidence, topic)
-        notice = None
-        if problem is not None:
-            composed = compose(select_sentences(evidence, topic), topic, self.entities)
-            notice = self.prompts.fallback.format(mode=mode, problem=problem)
-            base["mode"] = f"{mode}→extractive"
-        timings["ttft_ms"] = (time.perf_counter() - t0) * 1000  # only verified text is ever shown
-        yield composed.text
-        yield done(Answer(text=composed.text, citations=tuple(composed.citations), lead=composed.lead, notice=notice,
-                          **base))
+        else:
+            raw, problem = self._generate(answer_mode, standalone, evidence, timings)
+            composed = None
+            if problem is None:
+                composed, problem = self._grounded(raw, evidence, topic)
+            if problem is not None:
+                composed = compose(select_sentences(evidence, topic), topic, self.entities)
+                notice = self.prompts.fallback.format(mode=mode, problem=problem)
+                base["mode"] = f"{mode}→extractive"
+            timings["ttft_ms"] = (time.perf_counter() - t0) * 1000  # only verified text is ever shown
+        if unanswered := unanswered_type(topic, composed.lead):
+            answer = done(self._abstain(Decision(False, unanswered, decision.sections, decision.checks), base))
+        else:
+            answer = done(Answer(text=composed.text, citations=tuple(composed.citations), lead=composed.lead,
+                                 notice=notice, **base))
+        yield answer.text
+        yield answer
 
     def _generate(self, mode: AnswerMode, question: str, evidence: list[EvidenceItem],
                   timings: dict[str, float]) -> tuple[str, str | None]:
