@@ -19,7 +19,7 @@ import assistant.store.embedding as embedding
 from assistant.config import EmbeddingRuntime
 from assistant.errors import IndexDamaged, ModelError
 from assistant.store.embed_export import RUNTIMES, artifact_dir, artifact_key, build_artifact, packaged_model_dir
-from assistant.store.embed_runtimes import ExportedEmbedder, Tokenizer, encode_sorted, make_embedder
+from assistant.store.embed_runtimes import ExportedEmbedder, Tokenizer, encode_sorted, length_batches, make_embedder
 from assistant.store.index import Index
 
 from .fakes import HashEmbedder
@@ -191,9 +191,21 @@ def test_batches_are_padded_per_batch_and_rows_keep_the_input_order():
         return np.stack([np.full(384, float(n)) for n in lengths])
 
     out = encode_sorted(tokenizer, infer, texts, batch_size=2)
-    assert seen == [(2, max(map(len, ids))), (2, sorted(map(len, ids))[1])]  # longest first, padded per batch
+    batches = length_batches([len(x) for x in ids], 2)
+    assert seen == [(len(b), max(len(ids[i]) for i in b)) for b in batches]  # longest first, padded per batch
     assert np.allclose(np.linalg.norm(out, axis=1), 1.0)
     assert np.allclose(out[:, 0] * np.sqrt(384), 1.0)  # each row its own text's (normalised) value
+
+
+def test_batches_end_at_the_size_or_where_texts_get_much_shorter():
+    """Little time is spent on padding: a batch ends after ``batch_size`` texts, or before a text
+    shorter than 85 % of the batch's longest; every index comes once, longest first."""
+    lengths = [100, 50, 98, 99, 90, 80, 200, 97, 49]
+    batches = [[lengths[i] for i in b] for b in length_batches(lengths, 3)]
+    assert batches == [[200], [100, 99, 98], [97, 90], [80], [50, 49]]
+    assert sorted(i for b in length_batches(lengths, 64) for i in b) == list(range(len(lengths)))
+    assert [len(b) for b in length_batches([120] * 130, 64)] == [64, 64, 2]
+    assert length_batches([], 8) == []
 
 
 def test_openvino_sends_no_telemetry():

@@ -201,7 +201,8 @@ class Ingestor:
              synthetic: bool = False) -> IngestReport:
         """Files in groups: the new chunks of a group are embedded in one call (fewer, fuller
         batches), then each file is committed on its own, so a failure or an interruption costs at
-        most the file (or group) in hand."""
+        most the file (or group) in hand. BM25 segments are merged after the commits, by the
+        caller."""
         t0 = time.perf_counter()
         with self.index.writing():
             bar = tqdm(total=len(items), desc="ingest", unit="file", disable=not show_progress, file=sys.stderr,
@@ -228,18 +229,26 @@ class Ingestor:
         items = [_Input(str(f), str(f), None, str(Path(f).resolve())) for f in files]
         self.date = date
         try:
-            return self._run(items, report, show_progress, progress, synthetic)
+            report = self._run(items, report, show_progress, progress, synthetic)
         finally:
             self.date = None
+        try:
+            self.index.merge_segments()
+        except IndexUnavailable:
+            pass  # another process took the lock after our commits: it merges after its own
+        return report
 
     def ingest_uploads(self, uploads: list[tuple[str, bytes]], progress: Progress | None = None) -> IngestReport:
         """Uploaded files: (name, bytes). The name only labels the briefing; nothing is written
-        outside the index folder."""
+        outside the index folder. Returns once the files are committed: BM25 segments are merged
+        in a background thread."""
         items = []
         for name, data in uploads:
             safe = Path(name).name or "upload.txt"
             items.append(_Input(safe, safe, data, f"upload:{safe}"))
-        return self._run(items, IngestReport(), False, progress)
+        report = self._run(items, IngestReport(), False, progress)
+        self.index.merge_in_background()
+        return report
 
     def remove(self, briefing_id: str):
         with self.index.writing():

@@ -48,6 +48,7 @@ class Segment:
     tfs: np.ndarray  # uint16 per posting
     _term_index: dict[str, int] | None = field(default=None, repr=False)
     _live_df: tuple[bytes, np.ndarray] | None = field(default=None, repr=False)
+    _norms: tuple[float, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def n_docs(self) -> int:
@@ -76,6 +77,13 @@ class Segment:
             self._live_df = (key, df.astype(np.int64))
         return self._live_df[1]
 
+    def norms(self, avgdl: float) -> np.ndarray:
+        """Per document: k1 * (1 - b + b * length / avgdl), cached for the corpus's ``avgdl``."""
+        if self._norms is None or self._norms[0] != avgdl:
+            norm = np.float32(K1) * (np.float32(1 - B) + np.float32(B) * self.doc_len / np.float32(avgdl))
+            self._norms = (avgdl, norm)
+        return self._norms[1]
+
     def chunk_id(self, doc: int) -> str:
         return self.chunk_ids[doc].decode("ascii")
 
@@ -89,7 +97,10 @@ def new_segment_name() -> str:
 
 
 def _csc(term_ids: np.ndarray, doc_ids: np.ndarray, tfs: np.ndarray, n_terms: int):
-    order = np.lexsort((doc_ids, term_ids))
+    """Postings ordered by (term, document). The callers list each term's postings in ascending
+    document order already (documents are numbered in the order they come), so a stable sort by
+    term alone gives that order."""
+    order = np.argsort(term_ids, kind="stable")
     indptr = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(np.bincount(term_ids, minlength=n_terms), out=indptr[1:])
     return indptr, doc_ids[order].astype(np.int32), tfs[order]
@@ -250,7 +261,7 @@ class Bm25Index:
         weights = [(t, self._idf(t)) for t in query_terms if self.df.get(t)]
         if not weights or k <= 0:
             return []
-        out: list[tuple[str, float]] = []
+        found: list[tuple[Segment, np.ndarray, np.ndarray]] = []  # (segment, its top docs, their scores)
         for seg, live in zip(self.segments, self.live):
             scores = self._segment_scores(seg, weights)
             if scores is None:
@@ -261,9 +272,17 @@ class Bm25Index:
                 mask = live & ok[seg.briefing_of]
             scores[~mask] = 0.0
             top = _top(scores, k)
-            out.extend((seg.chunk_id(int(d)), float(scores[d])) for d in top if scores[d] > 0)
-        out.sort(key=lambda x: x[1], reverse=True)
-        return out[:k]
+            top = top[scores[top] > 0]
+            found.append((seg, top, scores[top]))
+        if not found:
+            return []
+        # the best k over all segments; only those chunk ids are decoded (ties: segment order, then
+        # document order, as a stable sort of the per-segment lists gives)
+        all_scores = np.concatenate([s for _, _, s in found])
+        where = np.concatenate([np.full(len(t), i, dtype=np.int64) for i, (_, t, _) in enumerate(found)])
+        docs = np.concatenate([t for _, t, _ in found])
+        best = np.argsort(-all_scores, kind="stable")[:k]
+        return [(found[where[i]][0].chunk_id(int(docs[i])), float(all_scores[i])) for i in best]
 
     def _idf(self, term: str) -> np.float32:
         df = self.df[term]
@@ -272,6 +291,7 @@ class Bm25Index:
     def _segment_scores(self, seg: Segment, weights: list[tuple[str, np.float32]]) -> np.ndarray | None:
         scores = None
         index = seg.term_index
+        norms = seg.norms(self.avgdl)
         for term, idf in weights:
             t = index.get(term)
             if t is None:
@@ -279,7 +299,7 @@ class Bm25Index:
             a, b = int(seg.indptr[t]), int(seg.indptr[t + 1])
             docs = seg.docs[a:b]
             tf = seg.tfs[a:b].astype(np.float32)
-            norm = np.float32(K1) * (np.float32(1 - B) + np.float32(B) * seg.doc_len[docs] / np.float32(self.avgdl))
+            norm = norms[docs]
             if scores is None:
                 scores = np.zeros(seg.n_docs, dtype=np.float32)
             scores[docs] += idf * (tf / (norm + tf))

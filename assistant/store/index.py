@@ -31,6 +31,7 @@ from assistant.models import Briefing, Chunk, Filters, SectionRef
 from assistant.store.bm25 import SegmentStore
 from assistant.store.docstore import DocStore, DocStoreError
 from assistant.store.embedding import Embedder
+from assistant.store.merger import Merger
 from assistant.store.registry import (PARSER_VERSION, Registry, RegistryEntry, RegistryFile, embedder_variant,
                                       pipeline_of)
 from assistant.store.vectors import DenseHit, VectorStore, VectorStoreError
@@ -72,6 +73,7 @@ class Index:
         self._vectors_checked: str | None = None
         self._copies: tuple[str, dict[str, CopyOf]] = ("", {})
         self._writer = Writer(self)
+        self._merger = Merger(self)
 
     # ---------------------------------------------------------------- paths & pipeline
     @property
@@ -296,11 +298,26 @@ class Index:
 
     def remove(self, briefing_id: str) -> RegistryEntry:
         with self.writing():
-            return self._writer.remove(briefing_id)
+            entry = self._writer.remove(briefing_id)
+        self.merge_segments()
+        return entry
+
+    def merge_segments(self) -> int:
+        """Merge BM25 segments until no merge is due (commits never merge); how many were made."""
+        return self._merger.run()
+
+    def merge_in_background(self) -> None:
+        """The same in a background thread: the caller (a web upload) does not wait for it."""
+        self._merger.start()
+
+    def wait_for_merges(self) -> None:
+        self._merger.wait()
 
     def disk_bytes(self) -> int:
         return sum(f.stat().st_size for f in self.root.rglob("*") if f.is_file())
 
     def close(self) -> None:
-        """Release the text store (tests, tools); the index can be used again afterwards."""
+        """Release the text store (tests, tools), after background merges; the index can be used
+        again afterwards."""
+        self._merger.wait()
         self.parts.docs.close()

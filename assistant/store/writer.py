@@ -158,7 +158,6 @@ class Writer:
                                    embed_model=self.parts.variant))
         self.mark_pending(None, self.clean_up(briefing.id))  # after the commit point
         self.drop_unused_segments()
-        self.merge()
         return ("updated" if old else "added"), len(to_embed)
 
     def _entry(self, briefing: Briefing, chunks: Sequence[Chunk], source_key: str) -> RegistryEntry:
@@ -178,21 +177,21 @@ class Writer:
         self.publish(reg.committed(briefings=briefings, pending=briefing_id))
         self.mark_pending(None, self.clean_up(briefing_id))
         self.drop_unused_segments()
-        self.merge()
         return entry
 
     # ---------------------------------------------------------------- BM25 merges
-    def merge(self) -> None:
-        """Merge segments while the tiered policy (or a mostly dead segment) asks for it."""
+    def merge_step(self) -> bool:
+        """One merge, if the tiered policy (or a mostly dead segment) asks for one; False when
+        none is due. Commits never merge: ``Index.merge_segments`` calls this, one merge per
+        hold of the write lock, after the commits of an ingest or in a background thread."""
         factor = max(self.ix.settings.store.bm25_merge_factor, 2)
-        while True:
-            bm25 = self.ix._view.bm25
-            sizes = {s.name: int(m.sum()) for s, m in zip(bm25.segments, bm25.live)}
-            sparse = [s.name for s, m in zip(bm25.segments, bm25.live) if m.sum() < COMPACT_BELOW * s.n_docs]
-            plan = merge_plan(sizes, factor) or sparse[:1]
-            if not plan:
-                return
+        bm25 = self.ix._view.bm25
+        sizes = {s.name: int(m.sum()) for s, m in zip(bm25.segments, bm25.live)}
+        sparse = [s.name for s, m in zip(bm25.segments, bm25.live) if m.sum() < COMPACT_BELOW * s.n_docs]
+        plan = merge_plan(sizes, factor) or sparse[:1]
+        if plan:
             self._merge(plan)
+        return bool(plan)
 
     def _merge(self, names: list[str]) -> None:
         view = self.ix._view
