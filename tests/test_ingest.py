@@ -268,3 +268,13 @@ def test_a_date_for_pages_without_one_through_the_python_api(index, settings, tm
     assert sample.warnings == ("the date given (2022-03-03) differs from the page's date (2021-11-10); "
                                "the page's date is used",)
     assert {c.date for c in index.chunks_of("notes")} == {20220303}
+
+
+def test_a_dense_hit_counts_only_when_a_live_version_holds_its_chunk(sample_index):
+    """Dense search reads no metadata back from Chroma: the docstore says which versions hold a
+    chunk, and only chunks of live versions are answers."""
+    doc = sample_index.briefings()[0].doc_file
+    ids = sorted(sample_index.snapshot.chunks)[:5]
+    docs = sample_index.parts.docs
+    assert docs.held_by({doc}, [*ids, "no-such-chunk"]) == set(ids)
+    assert docs.held_by({"another-version.json"}, ids) == set()

@@ -14,7 +14,7 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Hashable, Iterable, Mapping, Sequence, TypeVar
+from typing import Callable, Container, Hashable, Iterable, Mapping, Sequence, TypeVar
 
 from assistant.models import Briefing, Chunk
 
@@ -236,15 +236,14 @@ class DocStore:
         chunks = [self._load(blob, Chunk, f"chunk of {doc}") for (blob,) in rows]
         return sorted(chunks, key=lambda c: (c.section_index, c.start, c.id))
 
-    def live_ids(self, pairs: Sequence[tuple[str, str]]) -> set[str]:
-        """Of these (doc, chunk id) pairs, the chunk ids stored under that doc."""
+    def held_by(self, docs: Container[str], ids: Sequence[str]) -> set[str]:
+        """Of these chunk ids, those stored under one of ``docs`` (the live versions)."""
         out: set[str] = set()
-        for i in range(0, len(pairs), 400):
-            batch = pairs[i:i + 400]
+        for i in range(0, len(ids), 400):
+            batch = list(ids[i:i + 400])
             marks = ",".join("?" * len(batch))
-            rows = self._query(f"SELECT doc, id FROM chunks WHERE id IN ({marks})", [cid for _, cid in batch])
-            wanted = set(batch)
-            out.update(cid for doc, cid in rows if (doc, cid) in wanted)
+            rows = self._query(f"SELECT doc, id FROM chunks WHERE id IN ({marks})", batch)
+            out.update(cid for doc, cid in rows if doc in docs)
         return out
 
     def doc_names(self) -> dict[str, str]:

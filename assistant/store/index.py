@@ -225,26 +225,25 @@ class Index:
                 if not self.parts.vectors.reopen():
                     raise
                 hits = self._dense_hits(view, query_vec, min(k, total + 16), filters)
-            live = self.parts.docs.live_ids([(doc, cid) for cid, doc, _ in hits])
+            live = self.parts.docs.held_by(view.live_docs, [cid for cid, _ in hits])
         except (VectorStoreError, DocStoreError) as err:
             raise damaged(self.root, [str(err)]) from None
         best: dict[str, float] = {}
-        for cid, _, score in hits:
+        for cid, score in hits:
             if cid in live and score > best.get(cid, -2.0):
                 best[cid] = score
         return [DenseHit(cid, score) for cid, score in sorted(best.items(), key=lambda x: -x[1])[:k]]
 
     def _dense_hits(self, view: View, query_vec: np.ndarray, n: int,
-                    filters: Filters | None) -> list[tuple[str, str, float]]:
+                    filters: Filters | None) -> list[tuple[str, float]]:
         unseen = self.parts.vectors.unseen(view.live_docs.keys(), UNSEEN_LIMIT)
-        hits = [(cid, view.doc_of(bid) or "", score)
-                for cid, bid, score in self.parts.vectors.search(query_vec, n, filters)]
+        hits = self.parts.vectors.search(query_vec, n, filters)
         if unseen:
             hits += self._exact_hits(view, query_vec, unseen, filters)
         return hits
 
     def _exact_hits(self, view: View, query_vec: np.ndarray, docs: list[str],
-                    filters: Filters | None) -> list[tuple[str, str, float]]:
+                    filters: Filters | None) -> list[tuple[str, float]]:
         """Vectors another process added since this process's Chroma client was opened."""
         wanted = {}
         for doc in docs:

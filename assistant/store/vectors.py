@@ -226,8 +226,8 @@ class VectorStore:
             del shared.exact[doc]
         return fresh
 
-    def exact_search(self, query_vec: np.ndarray, docs: dict[str, list[str]]) -> list[tuple[str, str, float]]:
-        """(chunk id, parsed file, cosine similarity) of every vector of these versions
+    def exact_search(self, query_vec: np.ndarray, docs: dict[str, list[str]]) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of every vector of these versions
         (``docs``: parsed file -> its chunk ids), read from the store rather than its index."""
         out = []
         for doc, ids in docs.items():
@@ -240,7 +240,7 @@ class VectorStore:
             found, matrix = cached
             if found:
                 q = query_vec / max(float(np.linalg.norm(query_vec)), 1e-12)
-                out.extend((cid, doc, float(s)) for cid, s in zip(found, matrix @ q.astype(np.float32)))
+                out.extend((cid, float(s)) for cid, s in zip(found, matrix @ q.astype(np.float32)))
         return out
 
     def collection(self):
@@ -251,16 +251,15 @@ class VectorStore:
     def count(self) -> int:
         return self._run("counting vectors", lambda col: col.count())
 
-    def search(self, query_vec: np.ndarray, k: int, filters: Filters | None) -> list[tuple[str, str, float]]:
-        """(chunk id, briefing id, cosine similarity) of the ``k`` nearest vectors."""
+    def search(self, query_vec: np.ndarray, k: int, filters: Filters | None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the ``k`` nearest vectors (metadata only filters: reading
+        it back would double the cost of a search; the docstore says which version holds a chunk)."""
         def query(col):
             return col.query(query_embeddings=[query_vec.tolist()], n_results=k, where=chroma_where(filters),
-                             include=["distances", "metadatas"])
+                             include=["distances"])
 
         res = self._run("dense search", query)
-        metas = res["metadatas"][0] if res.get("metadatas") else [None] * len(res["ids"][0])
-        return [(cid, (meta or {}).get("briefing_id", ""), 1.0 - float(dist))
-                for cid, meta, dist in zip(res["ids"][0], metas, res["distances"][0])]
+        return [(cid, 1.0 - float(dist)) for cid, dist in zip(res["ids"][0], res["distances"][0])]
 
     def stored_ids(self, ids: Sequence[str]) -> set[str]:
         present: set[str] = set()
