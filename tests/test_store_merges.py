@@ -33,7 +33,7 @@ def _results(index: Index) -> list:
 def test_a_commit_never_merges_and_merging_changes_no_result(tmp_path, monkeypatch):
     files = synthetic_files(tmp_path / "corpus", 1, 4)
     index = _index(tmp_path)
-    monkeypatch.setattr(Index, "merge_segments", lambda self: 0)  # the ingest's own merges, off
+    monkeypatch.setattr(Index, "merge_segments", lambda self, held=False: 0)  # the ingest's own merges, off
     Ingestor(index, index.settings).ingest(files, show_progress=False)
     assert len(index.snapshot.bm25.segments) == 4  # one per file, none merged by the commits
     before = _results(index)
@@ -108,3 +108,24 @@ def test_the_top_k_over_segments_is_the_top_k_of_one_segment():
         a, b = split.search(["alpha", "beta"], k), one.search(["alpha", "beta"], k)
         assert len(a) == k and [s for _, s in a] == [s for _, s in b]
     assert {c for c, _ in split.search(["gamma"], 12)} == {c for c, _ in one.search(["gamma"], 12)}
+
+
+def test_a_long_ingest_merges_between_its_groups_of_files(tmp_path, monkeypatch):
+    """Readers meanwhile see a few segments, not one per file ingested so far."""
+    from assistant.ingest import ingestor as ingest_module
+
+    files = synthetic_files(tmp_path / "corpus", 1, 3 * ingest_module.EMBED_GROUP_FILES)
+    index = _index(tmp_path)
+    seen: list[int] = []  # segments when each group starts
+    real_group = Ingestor._run_group
+
+    def counting(self, group, first, *args):
+        seen.append(len(index.snapshot.bm25.segments))
+        return real_group(self, group, first, *args)
+
+    monkeypatch.setattr(Ingestor, "_run_group", counting)
+    Ingestor(index, index.settings).ingest(files, show_progress=False)
+    group = ingest_module.EMBED_GROUP_FILES
+    assert seen[0] == 0 and len(seen) == 3
+    assert seen[1] < group and seen[2] < group  # 8, then 16 files committed: merged pairwise
+    assert len(index.snapshot.bm25.segments) < 4  # the last group merged after the commits

@@ -201,13 +201,15 @@ class Ingestor:
              synthetic: bool = False) -> IngestReport:
         """Files in groups: the new chunks of a group are embedded in one call (fewer, fuller
         batches), then each file is committed on its own, so a failure or an interruption costs at
-        most the file (or group) in hand. BM25 segments are merged after the commits, by the
-        caller."""
+        most the file (or group) in hand. BM25 segments are merged between groups, and after the
+        last one by the caller."""
         t0 = time.perf_counter()
         with self.index.writing():
             bar = tqdm(total=len(items), desc="ingest", unit="file", disable=not show_progress, file=sys.stderr,
                        dynamic_ncols=True)
             for start in range(0, len(items), EMBED_GROUP_FILES):
+                if start:  # a long ingest keeps few segments for the readers meanwhile
+                    self.index.merge_segments(held=True)
                 group = items[start:start + EMBED_GROUP_FILES]
                 report.results.extend(self._run_group(group, start, len(items), synthetic, bar, progress))
             bar.close()

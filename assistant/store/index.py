@@ -301,9 +301,10 @@ class Index:
         self.merge_segments()
         return entry
 
-    def merge_segments(self) -> int:
-        """Merge BM25 segments until no merge is due (commits never merge); how many were made."""
-        return self._merger.run()
+    def merge_segments(self, held: bool = False) -> int:
+        """Merge BM25 segments until no merge is due (commits never merge); how many were made.
+        ``held``: the caller is inside ``writing()``."""
+        return self._merger.run(held)
 
     def merge_in_background(self) -> None:
         """The same in a background thread: the caller (a web upload) does not wait for it."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 from assistant.errors import IndexUnavailable
@@ -29,11 +30,12 @@ class Merger:
         self._thread: threading.Thread | None = None
         self._again = False  # a commit came while the thread was finishing: look once more
 
-    def run(self) -> int:
-        """Merge until no merge is due; how many were made."""
+    def run(self, held: bool = False) -> int:
+        """Merge until no merge is due; how many were made. ``held``: the caller holds the write
+        lock (an ingest between its groups of files)."""
         done = 0
         while True:
-            with self.ix.writing():
+            with nullcontext() if held else self.ix.writing():
                 if not self.ix._writer.merge_step():
                     return done
             done += 1
