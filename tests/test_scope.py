@@ -100,3 +100,16 @@ def test_a_scope_within_a_chosen_briefing_still_searches_it():
     user = Filters(briefing_ids=("b1",))
     plan = plan_search(parse_scope("What was said on 6 July 2022 about grain?"), user, DATES)
     assert plan.attempts == (Filters(briefing_ids=("b1",), date_from=D(2022, 7, 6), date_to=D(2022, 7, 6)),)
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("On 20 October 2021, how many members did the delegation have?", "how many members did the delegation have?"),
+    ("At the briefing of 6 July 2022, where was the minister to go?", "where was the minister to go?"),
+    ("In the April 2021 briefing, who spoke about the summit?", "who spoke about the summit?"),
+    # a clause that asks, or that says more than when, stays
+    ("What did the ministry say on 6 July 2022, about the summit?", "What did the ministry say on , about the summit?"),
+    ("After the talks on 6 July 2022, who left?", "After the talks on , who left?"),
+])
+def test_a_leading_clause_that_only_dates_the_question_is_not_part_of_its_topic(question, topic):
+    """The topic then starts with its question word, so the kind of answer asked for is seen."""
+    assert parse_scope(question).topic(question) == topic

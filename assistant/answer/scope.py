@@ -24,6 +24,7 @@ from dateutil import parser as date_parser
 from assistant.models import Filters
 from assistant.text.dates import ENGLISH_MONTHS, date_to_int, long_date
 from assistant.text.lexicon import word_map, word_set
+from assistant.text.terms import QUESTION_WORDS, STOPWORDS
 
 Intent = Literal["fact", "last", "first", "which", "timeline"]
 
@@ -72,10 +73,12 @@ class Scope:
     def topic(self, question: str) -> str:
         """The question without its scope words (what the answer-or-abstain check reads); for a
         question across briefings, only what it is about ("the grain deal")."""
-        out, last = [], 0
+        start = _scope_clause_end(question, self.spans)
+        out, last = [], start
         for a, b in sorted(self.spans):
-            out.append(question[last:a])
-            last = max(last, b)
+            if b > start:
+                out.append(question[last:max(a, start)])
+                last = max(last, b)
         out.append(question[last:])
         text = re.sub(r"\s{2,}", " ", " ".join(p.strip() for p in out if p.strip())).strip()
         if self.intent != "fact":
@@ -95,6 +98,26 @@ class Scope:
         if self.date_to:
             return f"briefings up to {long_date(self.date_to.isoformat())}"
         return "all briefings"
+
+
+def _scope_clause_end(question: str, spans: list[tuple[int, int]]) -> int:
+    """Where a leading clause that only scopes the question ends ("On 20 October 2021, how
+    many…", "At the briefing of 6 July 2022, who…"): a clause before the first comma holding a date
+    span, whose other words are function words or words naming a briefing, and which does not
+    start with a question word; 0 when there is none."""
+    comma = question.find(",")
+    inside = sorted((a, b) for a, b in spans if b <= comma)
+    if comma < 0 or not inside:
+        return 0
+    rest, last = [], 0
+    for a, b in inside:
+        rest.append(question[last:a])
+        last = b
+    rest.append(question[last:comma])
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", " ".join(rest))]
+    allowed = STOPWORDS | word_set("briefing_words")
+    asks = bool(words) and words[0] in QUESTION_WORDS  # "What did they say on 6 July 2022, …" asks
+    return comma + 1 if not asks and all(w in allowed for w in words) else 0
 
 
 def _interval(kind: str, text: str) -> tuple[dt.date, dt.date] | None:
