@@ -102,14 +102,19 @@ def test_who_convened_the_paris_conference_on_libya(fake_assistant, sample_index
 
 @pytest.mark.parametrize("mode", ["extractive", "local"])
 def test_stream_yields_only_verified_text_then_one_answer(fake_assistant, mode):
-    """Nothing unverified is ever shown: the model's raw reply is not streamed; the composed,
-    span-grounded answer is, once, then the ``Answer``."""
+    """Nothing unverified is ever shown: the model's raw reply is not streamed. Extractive: the
+    composed answer, once, then the ``Answer``. Local: as soon as the model has named its evidence,
+    a draft quoting those passages verbatim, then the ``Answer`` (which quotes them too)."""
     items = list(fake_assistant.stream(NICARAGUA_Q, mode=mode))
     assert [type(x) for x in items] == [str, Answer]
     answer = items[-1]
-    assert items[0] == answer.text and answer.mode == mode
-    if mode == "local":
-        assert "ttft_ms" in answer.timings and answer.timings["ttft_ms"] <= answer.timings["total_ms"]
+    assert answer.mode == mode
+    if mode == "extractive":
+        assert items[0] == answer.text
+    else:
+        quotes = re.findall(r"“(.+?)”", items[0])
+        assert quotes and all(f"“{q}”" in answer.text for q in quotes)
+        assert "ttft_ms" in answer.timings and answer.timings["ttft_ms"] < answer.timings["total_ms"]
 
 
 def test_stream_of_an_abstention(fake_assistant):
@@ -200,6 +205,9 @@ def test_the_models_phrase_leads_when_it_is_in_its_passage(settings, sample_inde
 
 class TimedOutChat(EvidenceEchoChat):
     def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        raise TimeoutError("Request timed out.")
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
         raise TimeoutError("Request timed out.")
 
 
