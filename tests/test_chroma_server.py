@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
-import urllib.request
-
 import pytest
 
 from assistant.answer.assistant import Assistant
@@ -18,40 +12,11 @@ from .conftest import SAMPLE
 from .fakes import EvidenceEchoChat, HashEmbedder
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def chroma_server(tmp_path):
-    exe = shutil.which("chroma")
-    if exe is None:
-        pytest.skip("the chroma CLI (from the chromadb package) is not on PATH")
-    port = _free_port()
-    log = open(tmp_path / "chroma.log", "w")
-    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-                break
-            except OSError:
-                if time.time() > deadline or proc.poll() is not None:
-                    raise RuntimeError((tmp_path / "chroma.log").read_text()[-2000:]) from None
-                time.sleep(0.2)
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
+pytestmark = pytest.mark.server
 
 
 def test_index_on_a_chroma_server(settings, chroma_server):
-    settings = settings.replace(**{"chroma_host": "127.0.0.1", "chroma_port": chroma_server,
+    settings = settings.replace(**{"chroma_host": chroma_server.host, "chroma_port": chroma_server.port,
                                            "min_dense_score": 0.0})  # the hashing embedder scores low
     embedder = HashEmbedder()
     index = Index(settings, embedder)
