@@ -31,3 +31,15 @@ def test_index_on_a_chroma_server(settings, chroma_server):
     # a second client (another replica) sees the same vectors
     other = Index(settings, HashEmbedder())
     assert set(other.collection().get(include=[])["ids"]) == stored
+
+
+def test_two_collections_on_one_server_stay_apart(settings, chroma_server):
+    """Each collection has its own client in a process (the bench's must never write into the user's)."""
+    on_server = settings.replace(**{"chroma_host": chroma_server.host, "chroma_port": chroma_server.port})
+    user = Index(on_server, HashEmbedder())
+    assert Ingestor(user, on_server).ingest([SAMPLE], show_progress=False).ok
+    other_settings = on_server.replace(**{"index_dir": settings.store.index_dir.parent / "other",
+                                          "collection": "bench-test"})
+    other = Index(other_settings, HashEmbedder())
+    assert other.collection().name == "bench-test" and other.parts.vectors.count() == 0
+    assert user.parts.vectors.count() == len(user.snapshot.chunks) > 0
