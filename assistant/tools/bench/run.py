@@ -153,7 +153,8 @@ def run_bench(settings: Settings, sizes: Sequence[int], json_out: str | Path | N
     model and gives later chunks copies of real vectors (``reuse.ReusingEmbedder``; those steps
     report no ingest throughput); None embeds everything. ``chroma_host``/``chroma_port``: the
     vectors go to that Chroma server (``chroma run``), in a collection of the bench's own
-    (``bench-<random>``) deleted at the end; nothing else on the server is read or changed. Default:
+    (``bench-<random>``) deleted at the end (kept with ``keep_dir``); nothing else on the server is
+    read or changed. Default:
     an embedded store in the temporary index."""
     t_start = time.perf_counter()
     sizes = _sizes(sizes)
@@ -191,7 +192,8 @@ def run_bench(settings: Settings, sizes: Sequence[int], json_out: str | Path | N
             ctx.index.parts.vectors.close()
             ctx.index.close()
         if keep_dir:
-            log(f"kept {root}")
+            server = ctx is not None and ctx.settings.store.chroma_host
+            log(f"kept {root}" + (f" and collection {ctx.settings.store.collection}" if server else ""))
         else:
             shutil.rmtree(root, ignore_errors=True)
 
