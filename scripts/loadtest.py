@@ -247,19 +247,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(folder: Path, port: int, timeout: float = 600.0) -> subprocess.Popen:
-    """``python -m assistant serve`` in extractive mode on a new index in ``folder``; returns
-    once the page answers (the sample is ingested first)."""
+def start_server(folder: Path, port: int, timeout: float = 600.0, name: str = "serve") -> subprocess.Popen:
+    """``python -m assistant serve`` in extractive mode on a new index in ``folder`` (or the one a
+    server started before made there); returns once the page answers (the sample is ingested
+    first). Its output goes to ``folder/<name>.log``."""
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(folder / "index"), "ASSISTANT_LLM": "extractive",
            "ASSISTANT_HOST": "127.0.0.1", "ASSISTANT_PORT": str(port)}
     env.pop("ASSISTANT_AUTH", None)
-    log = open(folder / "serve.log", "w")
+    log = open(folder / f"{name}.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"the server stopped; see {folder / 'serve.log'}")
+            raise SystemExit(f"the server stopped; see {folder / f'{name}.log'}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
                 if r.status == 200:
@@ -267,7 +268,7 @@ def start_server(folder: Path, port: int, timeout: float = 600.0) -> subprocess.
         except OSError:
             time.sleep(0.5)
     proc.kill()
-    raise SystemExit(f"the server did not start within {timeout:.0f} s; see {folder / 'serve.log'}")
+    raise SystemExit(f"the server did not start within {timeout:.0f} s; see {folder / f'{name}.log'}")
 
 
 def report(summary: dict, target: float) -> bool:

@@ -10,6 +10,7 @@ from assistant.answer.assistant import Assistant
 from assistant.config import Settings
 from assistant.store.index import Index
 from assistant.ingest.ingestor import Ingestor
+from assistant.tools.chroma_server import ChromaServer, chroma_executable
 
 from .fakes import EvidenceEchoChat, HashEmbedder
 
@@ -65,3 +66,14 @@ def sample_copy(tmp_path) -> Path:
     d.mkdir()
     shutil.copy(SAMPLE, d / SAMPLE.name)
     return d / SAMPLE.name
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A Chroma server (``chroma run``) on a free loopback port with its own data folder, ready
+    (its heartbeat polled with a deadline) and stopped after the test; skipped without the
+    ``chroma`` command."""
+    if chroma_executable() is None:
+        pytest.skip("the chroma command (from the chromadb package) is not on PATH")
+    with ChromaServer(tmp_path / "chroma-server") as server:
+        yield server

@@ -236,3 +236,25 @@ def test_bench_with_a_real_embedding_limit_reports_which_steps_copied(settings, 
     assert second["retrieval_ms"]["p50"] > 0 and second["torch_fp32_chunks_per_s"] > 0
     assert result["corpus"]["chunks_embedded_for_real"] == 10
     assert "Real-embedding limit 10 chunks" in result["notes"]
+
+
+@pytest.mark.server
+def test_bench_against_a_chroma_server_uses_and_deletes_a_collection_of_its_own(settings, tmp_path, chroma_server):
+    import chromadb
+
+    client = chromadb.HttpClient(host=chroma_server.host, port=chroma_server.port)
+    other = client.create_collection(settings.store.collection)  # the user's collection on that server
+    other.add(ids=["kept"], embeddings=[[0.5] * HashEmbedder().dim], metadatas=[{"briefing_id": "x"}])
+    (tmp_path / "work").mkdir()
+    result = run_bench(settings, [1, 2], show_progress=False, embedder=HashEmbedder(), torch_fp32=HashEmbedder(),
+                       cold_start_run=False, work_dir=tmp_path / "work", chroma_host=chroma_server.host,
+                       chroma_port=chroma_server.port)
+    assert result["machine"]["vector_store"] == f"chroma server {chroma_server.host}:{chroma_server.port}"
+    collection = result["corpus"]["collection"]
+    assert collection.startswith("bench-") and collection != settings.store.collection
+    first, second = result["steps"]
+    assert 0 < first["chunks"] < second["chunks"] and second["retrieval_ms"]["p50"] > 0
+    assert second["chroma_server_rss_mb"] > 0 and "deleted at the end" in result["notes"]
+    assert [c.name for c in client.list_collections()] == [settings.store.collection]  # the bench's is gone
+    assert other.get(include=[])["ids"] == ["kept"]  # and nothing else was touched
+    assert list((tmp_path / "work").iterdir()) == [] and not settings.store.index_dir.exists()

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
-import urllib.request
-
 import pytest
 
 from assistant.answer.assistant import Assistant
@@ -18,40 +12,11 @@ from .conftest import SAMPLE
 from .fakes import EvidenceEchoChat, HashEmbedder
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def chroma_server(tmp_path):
-    exe = shutil.which("chroma")
-    if exe is None:
-        pytest.skip("the chroma CLI (from the chromadb package) is not on PATH")
-    port = _free_port()
-    log = open(tmp_path / "chroma.log", "w")
-    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-                break
-            except OSError:
-                if time.time() > deadline or proc.poll() is not None:
-                    raise RuntimeError((tmp_path / "chroma.log").read_text()[-2000:]) from None
-                time.sleep(0.2)
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
+pytestmark = pytest.mark.server
 
 
 def test_index_on_a_chroma_server(settings, chroma_server):
-    settings = settings.replace(**{"chroma_host": "127.0.0.1", "chroma_port": chroma_server,
+    settings = settings.replace(**{"chroma_host": chroma_server.host, "chroma_port": chroma_server.port,
                                            "min_dense_score": 0.0})  # the hashing embedder scores low
     embedder = HashEmbedder()
     index = Index(settings, embedder)
@@ -66,3 +31,15 @@ def test_index_on_a_chroma_server(settings, chroma_server):
     # a second client (another replica) sees the same vectors
     other = Index(settings, HashEmbedder())
     assert set(other.collection().get(include=[])["ids"]) == stored
+
+
+def test_two_collections_on_one_server_stay_apart(settings, chroma_server):
+    """Each collection has its own client in a process (the bench's must never write into the user's)."""
+    on_server = settings.replace(**{"chroma_host": chroma_server.host, "chroma_port": chroma_server.port})
+    user = Index(on_server, HashEmbedder())
+    assert Ingestor(user, on_server).ingest([SAMPLE], show_progress=False).ok
+    other_settings = on_server.replace(**{"index_dir": settings.store.index_dir.parent / "other",
+                                          "collection": "bench-test"})
+    other = Index(other_settings, HashEmbedder())
+    assert other.collection().name == "bench-test" and other.parts.vectors.count() == 0
+    assert user.parts.vectors.count() == len(user.snapshot.chunks) > 0

@@ -132,7 +132,7 @@ class VectorStore:
         self.embed_model = embed_model
         store = settings.store
         if store.chroma_host:
-            key = f"http://{store.chroma_host}:{store.chroma_port}"
+            key = f"http://{store.chroma_host}:{store.chroma_port}/{store.collection}"  # one per collection
         else:
             key = str((root / "chroma").resolve())
         with _SHARED_LOCK:

@@ -212,7 +212,8 @@ def cmd_bench(args) -> int:
         raise InputError(f"--sizes must be comma-separated integers, not {args.sizes!r}") from None
     result = run_bench(settings, sizes, json_out=args.json, plot_out=args.plot, show_progress=not args.quiet,
                        real_embed_limit=args.real_embed_limit, keep_dir=bool(args.keep_in),
-                       work_dir=args.keep_in)
+                       work_dir=args.keep_in, chroma_host=args.chroma_host, chroma_port=args.chroma_port,
+                       cold_start_each=args.cold_start_each)
     print(json.dumps(result, indent=2))
     return 0
 
@@ -296,6 +297,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "(memory, retrieval and cold start at sizes too large to embed in the run; no ingest "
                         "throughput for those steps)")
     s.add_argument("--keep-in", metavar="DIR", help="make the bench's corpus and index in DIR and keep them")
+    s.add_argument("--chroma-host", metavar="H", help="put the vectors on this Chroma server (`chroma run`), in a "
+                                                      "collection of the bench's own deleted at the end (default: "
+                                                      "an embedded store in the temporary index)")
+    s.add_argument("--chroma-port", type=int, metavar="P", help="port of that server (default: ASSISTANT_CHROMA_PORT)")
+    s.add_argument("--cold-start-each", action="store_true", help="measure the cold start at every size, not "
+                                                                   "only the largest")
     s.add_argument("--quiet", action="store_true")
     s.set_defaults(func=cmd_bench)
 

@@ -22,6 +22,7 @@ from assistant.config import Settings
 from assistant.store.embedding import Embedder, MiniLMEmbedder
 from assistant.store.index import Index
 from assistant.tools.bench.results import ColdStart, Percentiles
+from assistant.tools.chroma_server import listening_pid, process_rss_mb
 from assistant.tools.stats import percentile
 
 
@@ -137,14 +138,28 @@ def answer_latency(index: Index, embedder: Embedder, settings: Settings, questio
                        tuple(answered), len(questions) - len(answered))
 
 
+def server_rss_mb(settings: Settings) -> float | None:
+    """RSS of the Chroma server the settings name, when it runs on this machine (else None)."""
+    store = settings.store
+    if not store.chroma_host or store.chroma_host not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    return process_rss_mb(listening_pid(store.chroma_port))
+
+
 def _child_env(settings: Settings | None = None) -> dict[str, str]:
-    """The child imports this same package and uses the embedded store of the temporary index, and
-    the bench's embedder runtime and model cache."""
+    """The child imports this same package and uses the bench's vector store (the embedded store of
+    the temporary index, or the bench's collection on the Chroma server), embedder runtime and
+    model cache."""
     env = dict(os.environ)
+    host = ""  # not a server (an empty value also overrides a .env file)
     if settings is not None:
         env["ASSISTANT_EMBEDDING_RUNTIME"] = settings.embedding.embedding_runtime
         env["ASSISTANT_CACHE_DIR"] = str(settings.cache_dir)
-    env["ASSISTANT_CHROMA_HOST"] = ""  # not a server (an empty value also overrides a .env file)
+        store = settings.store
+        if store.chroma_host:
+            host = store.chroma_host
+            env.update(ASSISTANT_CHROMA_PORT=str(store.chroma_port), ASSISTANT_COLLECTION=store.collection)
+    env["ASSISTANT_CHROMA_HOST"] = host
     env["ASSISTANT_LLM"] = "extractive"
     env["PYTHONUNBUFFERED"] = "1"
     package_root = str(Path(assistant_package.__file__).resolve().parent.parent)  # the folder holding assistant/

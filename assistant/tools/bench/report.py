@@ -35,6 +35,7 @@ def notes(r: BenchResult, real_model: bool, cold_start_run: bool) -> str:
         f"also holds the torch fp32 reference model and the bench's own vectors: the embedder(s), Chroma's "
         f"HNSW graph, and bounded LRU caches of chunks and briefings (their text stays in docs.sqlite3 on "
         f"disk); index {last.index_mb} MB on disk.",
+        _server_note(r, last),
         _copied_note(r),
     ]
     errors = [e for s in r.steps for e in s.ingest_errors]
@@ -53,6 +54,15 @@ def _ingest_note(last: Step, reference: str | None) -> str:
             f"{share:.0%} of the ingest time is in the embedder (new chunks of 8 files at a time in one call), "
             f"the rest is reading/parsing/chunking, Chroma writes, the registry and the BM25 index (one new "
             f"segment per file, merged with its like-sized neighbours).")
+
+
+def _server_note(r: BenchResult, last: Step) -> str:
+    store = r.machine.get("vector_store", "")
+    if not store.startswith("chroma server"):
+        return ""
+    rss = f"; the server's RSS {last.chroma_server_rss_mb} MB" if last.chroma_server_rss_mb is not None else ""
+    return (f"Vectors on the {store} (collection {r.corpus.get('collection')}, deleted at the end): the HNSW "
+            f"graph lives in the server process, not in the bench's RSS, and index_mb excludes it{rss}.")
 
 
 def _copied_note(r: BenchResult) -> str:

@@ -57,6 +57,7 @@ class Step:
     abstained: int  # of the extractive answers
     ingest_errors: list[str] = field(default_factory=list)
     copied_vectors: int = 0  # chunks of this step given a copy of a real vector (see reuse.py)
+    chroma_server_rss_mb: float | None = None  # the Chroma server's RSS when the bench uses one on this machine
     answered: tuple[str, ...] = ()  # questions answered in this step (not in the output)
     cold_start: ColdStart | None = None
 

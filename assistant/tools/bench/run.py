@@ -10,6 +10,7 @@ import shutil
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -96,7 +97,7 @@ def run_step(ctx: BenchContext, done: int, size: int) -> Step:
         retrieval_ms=retrieval.latency_ms, retrieval_parts_ms=retrieval.parts_ms,
         query_embed_ms=retrieval.query_embed_ms, answer_ms=answers.latency_ms, answered_ms=answers.answered_ms,
         abstained=answers.abstained, ingest_errors=[r.error or "" for r in report.failed], answered=answers.answered,
-        copied_vectors=copied,
+        copied_vectors=copied, chroma_server_rss_mb=measure.server_rss_mb(ctx.settings),
     )
 
 
@@ -138,7 +139,8 @@ def run_bench(settings: Settings, sizes: Sequence[int], json_out: str | Path | N
               plot_out: str | Path | None = None, show_progress: bool = True, *,
               embedder: Embedder | None = None, torch_fp32: Embedder | None = None, cold_start_run: bool = True,
               cold_start_each: bool = False, questions: Sequence[str] = QUESTIONS, seed: int = 0,
-              keep_dir: bool = False, work_dir: str | Path | None = None, real_embed_limit: int | None = None) -> dict:
+              keep_dir: bool = False, work_dir: str | Path | None = None, real_embed_limit: int | None = None,
+              chroma_host: str | None = None, chroma_port: int | None = None) -> dict:
     """Benchmark on synthetic corpora of ``sizes`` briefings (grown incrementally in one
     temporary index). Returns the result as a dict (also written to ``json_out``); ``plot_out``
     gets a PNG of latency against corpus size. ``embedder`` defaults to the real model;
@@ -149,21 +151,27 @@ def run_bench(settings: Settings, sizes: Sequence[int], json_out: str | Path | N
     ``keep_dir`` keeps the temporary corpus and index (created in ``work_dir``, default the
     system's temporary folder). ``real_embed_limit``: the ingest embeds this many chunks with the
     model and gives later chunks copies of real vectors (``reuse.ReusingEmbedder``; those steps
-    report no ingest throughput); None embeds everything."""
+    report no ingest throughput); None embeds everything. ``chroma_host``/``chroma_port``: the
+    vectors go to that Chroma server (``chroma run``), in a collection of the bench's own
+    (``bench-<random>``) deleted at the end (kept with ``keep_dir``); nothing else on the server is
+    read or changed. Default:
+    an embedded store in the temporary index."""
     t_start = time.perf_counter()
     sizes = _sizes(sizes)
     log = _logger(show_progress)
     inner = embedder or make_embedder(settings)
     reference = torch_fp32 or measure.torch_fp32_reference(inner, settings.embedding.torch_threads)
     root = Path(tempfile.mkdtemp(prefix="briefing-bench-", dir=work_dir))
+    ctx: BenchContext | None = None
     try:
         log(f"temporary corpus and index in {root}; loading the embedding model")
         model_load_s = measure.warm_up(inner)
         if reference is not inner:
             measure.warm_up(reference)
         ingest = ReusingEmbedder(inner, real_embed_limit) if real_embed_limit is not None else inner
-        ctx = _context(settings, root, ingest, inner, reference, questions, seed, log, show_progress)
-        machine = machine_info(inner, reference)
+        bench_settings = _bench_settings(settings, root, chroma_host, chroma_port)
+        ctx = _context(bench_settings, settings, ingest, inner, reference, questions, seed, log, show_progress)
+        machine = {**machine_info(inner, reference), "vector_store": _store_label(bench_settings)}
         real_model = inner.name == MODEL_NAME
         steps = _run_steps(ctx, sizes, real_model and cold_start_run, cold_start_each)
         machine["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
@@ -177,22 +185,46 @@ def run_bench(settings: Settings, sizes: Sequence[int], json_out: str | Path | N
         _write_outputs(result, out, json_out, plot_out)
         return out
     finally:
+        if ctx is not None and ctx.settings.store.chroma_host and not keep_dir:
+            log(f"deleting the bench's collection {ctx.settings.store.collection} on {_store_label(ctx.settings)}")
+            ctx.index.parts.vectors.drop_collection()
+        if ctx is not None:
+            ctx.index.parts.vectors.close()
+            ctx.index.close()
         if keep_dir:
-            log(f"kept {root}")
+            server = ctx is not None and ctx.settings.store.chroma_host
+            log(f"kept {root}" + (f" and collection {ctx.settings.store.collection}" if server else ""))
         else:
             shutil.rmtree(root, ignore_errors=True)
 
 
-def _context(settings: Settings, root: Path, embedder: Embedder, query_embedder: Embedder, torch_fp32: Embedder,
-             questions: Sequence[str], seed: int, log: Callable[[str], None], show_progress: bool) -> BenchContext:
-    """A temporary index (embedded Chroma store, never a server or the user's index), opened
-    before anything is timed."""
-    bench_settings = settings.replace(**{"index_dir": root / "index", "chroma_host": None})
+def _bench_settings(settings: Settings, root: Path, chroma_host: str | None, chroma_port: int | None) -> Settings:
+    """A temporary index: an embedded Chroma store in it, or a new collection of the bench's own on
+    the Chroma server named here; never the user's index, server or collection."""
+    changes: dict = {"index_dir": root / "index", "chroma_host": chroma_host or None}
+    if chroma_host:
+        changes["collection"] = f"bench-{uuid.uuid4().hex[:12]}"
+        if chroma_port:
+            changes["chroma_port"] = chroma_port
+    return settings.replace(**changes)
+
+
+def _store_label(settings: Settings) -> str:
+    store = settings.store
+    return f"chroma server {store.chroma_host}:{store.chroma_port}" if store.chroma_host else "embedded chroma"
+
+
+def _context(bench_settings: Settings, settings: Settings, embedder: Embedder, query_embedder: Embedder,
+             torch_fp32: Embedder, questions: Sequence[str], seed: int, log: Callable[[str], None],
+             show_progress: bool) -> BenchContext:
+    """The temporary index, opened before anything is timed (its Chroma collection is made last)."""
+    template = load_template(settings)
+    count_tokens("warm up")  # load the tokenizer
     timed = measure.TimedEmbedder(embedder)
     index = Index(bench_settings, timed)
     index.collection()
-    count_tokens("warm up")  # load the tokenizer
-    return BenchContext(bench_settings, root, root / "corpus", load_template(settings), timed, query_embedder,
+    root = bench_settings.store.index_dir.parent
+    return BenchContext(bench_settings, root, root / "corpus", template, timed, query_embedder,
                         torch_fp32, index, questions, seed, log, show_progress)
 
 
@@ -229,6 +261,7 @@ def _corpus_info(ctx: BenchContext) -> dict:
         "chunk_tokens": ctx.settings.ingest.chunk_tokens,
         "embed_batch_size": ctx.settings.embedding.embed_batch_size,
         "questions": len(ctx.questions),
+        "collection": ctx.settings.store.collection if ctx.settings.store.chroma_host else None,
         "real_embed_limit": getattr(ctx.embedder.inner, "limit", None),
         "chunks_embedded_for_real": getattr(ctx.embedder.inner, "real", None),
         "chunks_with_copied_vectors": getattr(ctx.embedder.inner, "copied", None),
