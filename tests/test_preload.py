@@ -86,3 +86,15 @@ def test_the_entity_recogniser_alone_finds_what_the_full_pipeline_finds(sample_t
     got = [tuple((e.start, e.end, e.label) for e in tagger.entities(p)) for p in paragraphs]
     assert got == expected and sum(map(len, got)) > 50
     assert tagger._model().pipe_names == ["ner"]
+
+
+def test_importing_the_package_does_not_load_the_answer_pipeline():
+    """A command that only ingests or checks starts faster; ``from assistant import Assistant``
+    still works."""
+    import subprocess
+    import sys
+
+    code = ("import sys, assistant; assert 'assistant.answer.assistant' not in sys.modules; "
+            "from assistant import Assistant; print(Assistant.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "Assistant", out.stderr
