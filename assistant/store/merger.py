@@ -31,13 +31,12 @@ class Merger:
         self._again = False  # a commit came while the thread was finishing: look once more
 
     def run(self, held: bool = False) -> int:
-        """Merge until no merge is due and, at the end of an ingest, into one segment; how many
-        merges were made. ``held``: the caller holds the write lock (an ingest between its groups
-        of files: only the due merges)."""
+        """Merge until no merge is due; how many were made. ``held``: the caller holds the write
+        lock (an ingest between its groups of files)."""
         done = 0
         while True:
             with nullcontext() if held else self.ix.writing():
-                if not self.ix._writer.merge_step(everything=not held):
+                if not self.ix._writer.merge_step():
                     return done
             done += 1
 

@@ -180,17 +180,15 @@ class Writer:
         return entry
 
     # ---------------------------------------------------------------- BM25 merges
-    def merge_step(self, everything: bool = False) -> bool:
-        """One merge, if the tiered policy (or a mostly dead segment) asks for one, or, with
-        ``everything``, of all segments into one (an index at rest: a search costs per segment);
-        False when none is due. Commits never merge: ``Index.merge_segments`` calls this, one
-        merge per hold of the write lock, after the commits of an ingest or in a background
-        thread."""
+    def merge_step(self) -> bool:
+        """One merge, if the tiered policy (or a mostly dead segment) asks for one; False when
+        none is due. Commits never merge: ``Index.merge_segments`` calls this, one merge per
+        hold of the write lock, after the commits of an ingest or in a background thread."""
         factor = max(self.ix.settings.store.bm25_merge_factor, 2)
         bm25 = self.ix._view.bm25
         sizes = {s.name: int(m.sum()) for s, m in zip(bm25.segments, bm25.live)}
         sparse = [s.name for s, m in zip(bm25.segments, bm25.live) if m.sum() < COMPACT_BELOW * s.n_docs]
-        plan = merge_plan(sizes, factor) or sparse[:1] or (list(sizes) if everything and len(sizes) > 1 else None)
+        plan = merge_plan(sizes, factor) or sparse[:1]
         if plan:
             self._merge(plan)
         return bool(plan)
