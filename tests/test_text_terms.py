@@ -45,3 +45,11 @@ def test_present_rejects_different_words(term, passage):
 def test_expected_answer_type(question, kind):
     got = expected_answer(question)
     assert (got.name if got else None) == kind
+
+
+def test_words_run_together_in_camel_case_are_found():
+    """A digest's "#BlackSeaGrain" heading holds "Black Sea Grain"; ordinary words give nothing."""
+    from assistant.text.terms import camel_parts
+
+    assert camel_parts("#BlackSeaGrain and NewSTART") == ["black", "sea", "grain", "new", "start"]
+    assert camel_parts("Table of contents, OSCE, COVID-19") == []

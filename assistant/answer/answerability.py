@@ -18,7 +18,7 @@ from assistant.store.index import Index
 from assistant.models import EvidenceItem, SectionHit
 from assistant.text.lexicon import word_map, word_set
 from assistant.text import DATE_EXPRESSION, QUESTION_WORDS, STOPWORDS, present, stem, words
-from assistant.text.terms import surface_words
+from assistant.text.terms import camel_parts, surface_words
 
 # Words that are not topics: sentence openers, courtesy words, and words naming the kind of
 # answer wanted ("in which year", "what was the name").
@@ -123,8 +123,9 @@ def acronyms(text: str) -> set[str]:
 
 @lru_cache(maxsize=4096)
 def _section_vocabulary(text: str) -> frozenset[str]:
-    """Stems, plain lower-case words, demonym countries and acronyms found in a section."""
-    plain = set(words(text))
+    """Stems, plain lower-case words (and those run together in CamelCase), demonym countries and
+    acronyms found in a section."""
+    plain = set(words(text)) | set(camel_parts(text))
     vocab = {stem(w) for w in plain} | plain
     vocab |= {_DEMONYMS[w] for w in plain if w in _DEMONYMS}
     vocab |= acronyms(text)

@@ -29,6 +29,20 @@ def surface_words(text: str) -> list[str]:
     return _WORD.findall(fold_quotes(text))
 
 
+_CAMEL_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def camel_parts(text: str) -> list[str]:
+    """The lower-cased words run together in CamelCase tokens (a digest's "#BlackSeaGrain" heading
+    -> black, sea, grain; "NewSTART" -> new, start); other words give nothing."""
+    out = []
+    for w in surface_words(text):
+        parts = _CAMEL_PART.findall(w)
+        if len(parts) > 1 and "".join(parts) == w and not w.isupper():
+            out.extend(p.lower() for p in parts)
+    return out
+
+
 def words(text: str) -> list[str]:
     """Lower-cased words and numbers; possessives dropped; 90,000 -> 90000."""
     out = []
