@@ -43,14 +43,14 @@ _DURATION = re.compile(r"\bhow (?:long|often|old)\b", re.IGNORECASE)
 
 def _number_lead(sentence: str, question: str, found: list[Entity]) -> str | None:
     """For "how many X": the count of X — from the first number of the clause that mentions X up
-    to that mention ("17 out of 34 provinces"), else the number nearest X; counts before dates
-    unless the question asks how long."""
+    to that mention ("17 out of 34 provinces"), else the number nearest X; a date is a count only
+    when the question asks how long or it names X itself ("three years")."""
+    noun = counted_noun(question)
     numeric = [e for e in found if e.label != "TIME"]
-    if not _DURATION.search(question):
-        numeric = [e for e in numeric if e.label != "DATE"] or numeric
+    if not _DURATION.search(question):  # a date counts only what it names ("three years" for "how many years")
+        numeric = [e for e in numeric if e.label != "DATE" or (noun and stem(noun)[:5] in e.text.lower())]
     if not numeric:
         return None
-    noun = counted_noun(question)
     mention = re.search(rf"\b{re.escape(stem(noun)[:5])}\w*", sentence, re.IGNORECASE) if noun else None
     if mention is None:
         return numeric[0].text
@@ -90,14 +90,14 @@ def pick_lead(sentence: str, question: str, wanted: AnswerType | None, tagger: E
 def compose(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagger,
             lead: str | None = None) -> Composed:
     """The answer text from the chosen evidence sentences (in reading order), numbered 1.. in
-    that order, led by ``lead`` or by the phrase picked from the best-scoring sentence."""
+    that order, led by ``lead`` or by the phrase picked from the best-scoring sentence (for "how
+    many X", from the best one that counts X when that one does not)."""
     if not sentences:
         return Composed("", [])
     ordered = sorted(sentences, key=lambda e: (e.ref.briefing_id, e.ref.section_index, e.position))
     citations = [Citation.from_evidence(i + 1, e) for i, e in enumerate(ordered)]
     if lead is None:
-        best = max(sentences, key=lambda e: e.score)
-        lead = pick_lead(best.body, question, expected_answer(question), tagger)
+        lead = _lead_of(sentences, question, tagger)
     quotes = " ".join(f"“{clean(e.body)}” [{i + 1}]" for i, e in enumerate(ordered))
     lead = clean(lead) if lead else None
     if not lead:
@@ -105,6 +105,18 @@ def compose(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagg
     home = next((i + 1 for i, e in enumerate(ordered) if lead.lower() in " ".join(e.body.split()).lower()), 1)
     text = f"{lead} [{home}] — {quotes}"  # the lead cites the sentence it is copied from
     return Composed(text, citations, lead, list(ordered))
+
+
+def _lead_of(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagger) -> str | None:
+    wanted = expected_answer(question)
+    ranked = sorted(sentences, key=lambda e: e.score, reverse=True)
+    lead = pick_lead(ranked[0].body, question, wanted, tagger)
+    noun = counted_noun(question) if lead is None and wanted is not None and wanted.name == "number" else None
+    if noun:  # a sentence that mentions the counted noun, with a number bound to it
+        prefix = stem(noun)[:5]
+        lead = next((found for e in ranked[1:] if prefix in e.body.lower()
+                     and (found := pick_lead(e.body, question, wanted, tagger))), None)
+    return lead
 
 
 def grounded_lead(lead: str, chosen: Sequence[EvidenceItem], question: str, tagger: EntityTagger) -> str | None:
