@@ -154,20 +154,18 @@ def gives_count(text: str, noun: str, entities: list[str] = ()) -> bool:
     """Some paragraph mentions ``noun`` together with a number that is not part of a date, and the
     ``entities`` the count is about ("How many Egyptian peacekeepers were injured?" is not
     answered by a paragraph whose only numbers are dates)."""
-    prefix = stem(noun)[:5]
     for paragraph in text.split("\n\n"):
-        low = paragraph.lower()
-        sentence = paragraph
-        if prefix in low and COUNT.search(DATE_EXPRESSION.sub(" ", sentence)):
-            vocab = _section_vocabulary(sentence)
+        if mentions_noun(paragraph, noun) and COUNT.search(DATE_EXPRESSION.sub(" ", paragraph)):
+            vocab = _section_vocabulary(paragraph)
             if all(present(e, vocab) for e in entities):
                 return True
     return False
 
 
-def _mentions(text: str, noun: str) -> bool:
-    """Whether the counted noun occurs at all; when it does not (the section says "militants" for
-    "fighters"), the count is checked on the evidence sentences instead (see answer_type_failure)."""
+def mentions_noun(text: str, noun: str) -> bool:
+    """Whether the counted noun occurs at all (any form: its stem's first letters); when it does
+    not (the section says "militants" for "fighters"), the count is checked on the evidence
+    sentences instead (see answer_type_failure)."""
     return stem(noun)[:5] in text.lower()
 
 
@@ -194,7 +192,7 @@ def check_section(index: Index, hit: SectionHit, kt: KeyTerms, question: str = "
     counted = _absent(entities, _section_vocabulary(section.title))
     return SectionCheck(hit, [kt.surface.get(m, m) for m in missing], got / total if total else 0.0,
                         content_found=len(content) - len(lacking), content_total=len(content),
-                        count_ok=noun is None or gives_count(text, noun, counted) or not _mentions(text, noun))
+                        count_ok=noun is None or gives_count(text, noun, counted) or not mentions_noun(text, noun))
 
 
 def decide(question: str, sections: list[SectionHit], index: Index, settings: Settings) -> Decision:

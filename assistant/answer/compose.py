@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from assistant.answer.answer_types import AnswerType, expected_answer
-from assistant.answer.answerability import counted_noun
+from assistant.answer.answerability import counted_noun, mentions_noun
 from assistant.answer.entities import Entity, EntityTagger
 from assistant.models import Citation, EvidenceItem
 from assistant.text import stem, strip_markers, terms
@@ -48,7 +48,7 @@ def _number_lead(sentence: str, question: str, found: list[Entity]) -> str | Non
     noun = counted_noun(question)
     numeric = [e for e in found if e.label != "TIME"]
     if not _DURATION.search(question):  # a date counts only what it names ("three years" for "how many years")
-        numeric = [e for e in numeric if e.label != "DATE" or (noun and stem(noun)[:5] in e.text.lower())]
+        numeric = [e for e in numeric if e.label != "DATE" or (noun and mentions_noun(e.text, noun))]
     if not numeric:
         return None
     mention = re.search(rf"\b{re.escape(stem(noun)[:5])}\w*", sentence, re.IGNORECASE) if noun else None
@@ -113,8 +113,7 @@ def _lead_of(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTag
     lead = pick_lead(ranked[0].body, question, wanted, tagger)
     noun = counted_noun(question) if lead is None and wanted is not None and wanted.name == "number" else None
     if noun:  # a sentence that mentions the counted noun, with a number bound to it
-        prefix = stem(noun)[:5]
-        lead = next((found for e in ranked[1:] if prefix in e.body.lower()
+        lead = next((found for e in ranked[1:] if mentions_noun(e.body, noun)
                      and (found := pick_lead(e.body, question, wanted, tagger))), None)
     return lead
 
