@@ -129,3 +129,17 @@ def test_a_long_ingest_merges_between_its_groups_of_files(tmp_path, monkeypatch)
     assert seen[0] == 0 and len(seen) == 3
     assert seen[1] < group and seen[2] < group  # 8, then 16 files committed: merged pairwise
     assert len(index.snapshot.bm25.segments) < 4  # the last group merged after the commits
+
+
+def test_merging_stops_without_error_when_another_process_holds_the_lock(tmp_path):
+    """A removal or an ingest has committed; if another writer takes the lock before the merge,
+    that writer merges after its own commits, and this one does not fail."""
+    import fcntl
+
+    files = synthetic_files(tmp_path / "corpus", 1, 2)
+    index = _index(tmp_path)
+    Ingestor(index, index.settings).ingest(files, show_progress=False)
+    with open(index.root / ".lock", "a+") as other:  # another open file: flock treats it as another writer
+        fcntl.flock(other, fcntl.LOCK_EX)
+        assert index.merge_segments() == 0
+        fcntl.flock(other, fcntl.LOCK_UN)

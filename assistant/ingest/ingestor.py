@@ -234,10 +234,7 @@ class Ingestor:
             report = self._run(items, report, show_progress, progress, synthetic)
         finally:
             self.date = None
-        try:
-            self.index.merge_segments()
-        except IndexUnavailable:
-            pass  # another process took the lock after our commits: it merges after its own
+        self.index.merge_segments()
         return report
 
     def ingest_uploads(self, uploads: list[tuple[str, bytes]], progress: Progress | None = None) -> IngestReport:

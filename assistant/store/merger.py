@@ -32,12 +32,16 @@ class Merger:
 
     def run(self, held: bool = False) -> int:
         """Merge until no merge is due; how many were made. ``held``: the caller holds the write
-        lock (an ingest between its groups of files)."""
+        lock (an ingest between its groups of files). When another process has taken the lock
+        meanwhile, this stops: that writer merges after its own commits."""
         done = 0
         while True:
-            with nullcontext() if held else self.ix.writing():
-                if not self.ix._writer.merge_step():
-                    return done
+            try:
+                with nullcontext() if held else self.ix.writing():
+                    if not self.ix._writer.merge_step():
+                        return done
+            except IndexUnavailable:
+                return done
             done += 1
 
     def start(self) -> threading.Thread:
@@ -55,8 +59,6 @@ class Merger:
         while True:
             try:
                 self.run()
-            except IndexUnavailable:
-                pass  # another process writes: its own ingest merges afterwards
             except Exception:  # noqa: BLE001 - a failed merge loses nothing; the next one retries
                 log.warning("BM25 segment merge failed", exc_info=True)
             with self._guard:
