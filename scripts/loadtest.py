@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,9 @@ from pathlib import Path
 from typing import Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout
+
+from assistant.tools.chroma_server import free_port  # noqa: E402
 
 # (question, keywords: the answer to this question holds one of them) — all about the sample briefing
 QUESTIONS: list[tuple[str, tuple[str, ...]]] = [
@@ -239,12 +241,6 @@ def request_costs(url: str, pid: int | None, chars: int = 100_000, n: int = 30) 
         print(f"{name:<26} alone: p50 {out[name]['p50_s'] * 1000:5.0f} ms, p95 {out[name]['p95_s'] * 1000:5.0f} ms, "
               f"server CPU {cpu * 1000:4.0f} ms/request — {outcome[:70]}", flush=True)
     return out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(folder: Path, port: int, timeout: float = 600.0, name: str = "serve") -> subprocess.Popen:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-import socket
 import threading
 import types
 from pathlib import Path
@@ -15,6 +14,7 @@ from assistant.answer.assistant import Assistant
 from assistant.config import Settings
 from assistant.ingest.ingestor import Ingestor
 from assistant.store.index import Index
+from assistant.tools.chroma_server import free_port
 from assistant.web import app as web_app
 
 from .conftest import SAMPLE
@@ -54,12 +54,6 @@ def assert_inert(markup: str) -> None:
     """No live tag or handler from untrusted text: everything it brought is escaped."""
     found = DANGEROUS.search(markup)
     assert found is None, f"live markup {found.group(0)!r} in: {markup[:400]}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_settings(root: Path, **updates) -> Settings:
