@@ -74,12 +74,7 @@ class Scope:
         """The question without its scope words (what the answer-or-abstain check reads); for a
         question across briefings, only what it is about ("the grain deal")."""
         start = _scope_clause_end(question, self.spans)
-        out, last = [], start
-        for a, b in sorted(self.spans):
-            if b > start:
-                out.append(question[last:max(a, start)])
-                last = max(last, b)
-        out.append(question[last:])
+        out = _outside(question, self.spans, start, len(question))
         text = re.sub(r"\s{2,}", " ", " ".join(p.strip() for p in out if p.strip())).strip()
         if self.intent != "fact":
             drop = word_set("across_words")
@@ -106,18 +101,24 @@ def _scope_clause_end(question: str, spans: list[tuple[int, int]]) -> int:
     span, whose other words are function words or words naming a briefing, and which does not
     start with a question word; 0 when there is none."""
     comma = question.find(",")
-    inside = sorted((a, b) for a, b in spans if b <= comma)
+    inside = [(a, b) for a, b in spans if b <= comma]  # not "July 6, 2022", whose comma this is
     if comma < 0 or not inside:
         return 0
-    rest, last = [], 0
-    for a, b in inside:
-        rest.append(question[last:a])
-        last = b
-    rest.append(question[last:comma])
-    words = [w.lower() for w in re.findall(r"[^\W\d_]+", " ".join(rest))]
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", " ".join(_outside(question, inside, 0, comma)))]
     allowed = STOPWORDS | word_set("briefing_words")
     asks = bool(words) and words[0] in QUESTION_WORDS  # "What did they say on 6 July 2022, …" asks
     return comma + 1 if not asks and all(w in allowed for w in words) else 0
+
+
+def _outside(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> list[str]:
+    """The pieces of ``text[start:end]`` outside ``spans``."""
+    out, last = [], start
+    for a, b in sorted(spans):
+        if b > last and a < end:
+            out.append(text[last:max(a, last)])
+            last = b
+    out.append(text[last:end])
+    return out
 
 
 def _interval(kind: str, text: str) -> tuple[dt.date, dt.date] | None:
