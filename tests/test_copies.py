@@ -143,25 +143,4 @@ def test_a_timeline_keeps_copies_once_and_two_officials_of_one_day_apart(copies_
     kept = timeline._per_briefing(hits)
     groups = {copies_index.copies()[i].key if i in copies_index.copies() else i for i in ids}
     assert len(ids) == 4 and len(groups) == 2  # three copies of one briefing and another official's
-    assert len(kept) == 2 and sum(map(len, kept)) == 4  # every section stays, under its briefing
-    assert all(group[0].score >= group[-1].score for group in kept)  # best first
-
-
-def test_a_timeline_takes_the_best_section_of_a_briefing_that_passes_the_check(copies_index, settings, monkeypatch):
-    """A briefing's best-scoring section may only touch the topic; its next one that holds it is
-    listed rather than dropping the briefing."""
-    from types import SimpleNamespace
-
-    from assistant.answer import timeline as timeline_module
-    from assistant.answer.retrieval import Retrieval
-
-    bid = copies_index.briefings()[0].briefing_id
-    best, second = (SectionHit(ref=copies_index.section_ref(bid, i), score=2.0 - i, dense=0.5, bm25=1.0, chunks=())
-                    for i in (0, 1))
-    retriever = SimpleNamespace(search=lambda *a, **k: Retrieval("q", None, [best, second]))
-    monkeypatch.setattr(timeline_module, "check_section", lambda index, hit, kt, topic: SimpleNamespace(
-        failure=lambda settings: None if hit is second else "no passage mentions it"))
-    listed: list[SectionHit] = []
-    monkeypatch.setattr(timeline_module.Timeline, "_entry", lambda self, topic, vec, hit: listed.append(hit))
-    timeline_module.Timeline(copies_index, retriever, None, settings).find("the topic")
-    assert listed == [second]
+    assert len(kept) == 2 and {h.ref.briefing_id for h in kept} <= set(ids)

@@ -90,14 +90,14 @@ def pick_lead(sentence: str, question: str, wanted: AnswerType | None, tagger: E
 def compose(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagger,
             lead: str | None = None) -> Composed:
     """The answer text from the chosen evidence sentences (in reading order), numbered 1.. in
-    that order, led by ``lead`` or by the phrase picked from the best-scoring sentence (for "how
-    many X", from the best one that counts X when that one does not)."""
+    that order, led by ``lead`` or by the phrase picked from the best-scoring sentence."""
     if not sentences:
         return Composed("", [])
     ordered = sorted(sentences, key=lambda e: (e.ref.briefing_id, e.ref.section_index, e.position))
     citations = [Citation.from_evidence(i + 1, e) for i, e in enumerate(ordered)]
     if lead is None:
-        lead = _lead_of(sentences, question, tagger)
+        best = max(sentences, key=lambda e: e.score)
+        lead = pick_lead(best.body, question, expected_answer(question), tagger)
     quotes = " ".join(f"“{clean(e.body)}” [{i + 1}]" for i, e in enumerate(ordered))
     lead = clean(lead) if lead else None
     if not lead:
@@ -105,17 +105,6 @@ def compose(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagg
     home = next((i + 1 for i, e in enumerate(ordered) if lead.lower() in " ".join(e.body.split()).lower()), 1)
     text = f"{lead} [{home}] — {quotes}"  # the lead cites the sentence it is copied from
     return Composed(text, citations, lead, list(ordered))
-
-
-def _lead_of(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagger) -> str | None:
-    wanted = expected_answer(question)
-    ranked = sorted(sentences, key=lambda e: e.score, reverse=True)
-    lead = pick_lead(ranked[0].body, question, wanted, tagger)
-    noun = counted_noun(question) if lead is None and wanted is not None and wanted.name == "number" else None
-    if noun:  # a sentence that mentions the counted noun, with a number bound to it
-        lead = next((found for e in ranked[1:] if mentions_noun(e.body, noun)
-                     and (found := pick_lead(e.body, question, wanted, tagger))), None)
-    return lead
 
 
 def grounded_lead(lead: str, chosen: Sequence[EvidenceItem], question: str, tagger: EntityTagger) -> str | None:

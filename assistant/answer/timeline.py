@@ -2,11 +2,11 @@
 mentioned?", "Which briefings mentioned X?", "How did the statements on X change from 2021 to
 2023?".
 
-The search fetches many more chunks than for a single fact and keeps one section *per briefing*
-— copies of one briefing (store/versions.py) count once, so that neither one briefing nor its
-copies can crowd out the others, while two officials' briefings of one day stay two: the best
-section that passes the same answer-or-abstain check as a single-fact answer (every name of the
-topic present, enough of its terms, close enough in meaning). Each entry quotes that
+The search fetches many more chunks than for a single fact and keeps the best section *per
+briefing* — copies of one briefing (store/versions.py) count once, so that neither one briefing
+nor its copies can crowd out the others, while two officials' briefings of one day stay two; a section
+counts only when it passes the same answer-or-abstain check as a single-fact answer (every name
+of the topic present, enough of its terms, close enough in meaning). Each entry quotes that
 section's best evidence sentence, with its citation, and entries are listed by date."""
 
 from __future__ import annotations
@@ -37,15 +37,16 @@ class Timeline:
         self.evidence = evidence
         self.settings = settings
 
-    def _per_briefing(self, hits: list[SectionHit]) -> list[list[SectionHit]]:
-        """The sections of each briefing, best first, briefings by their best section: copies of
-        one briefing count once, two officials' briefings of the same day twice."""
+    def _per_briefing(self, hits: list[SectionHit]) -> list[SectionHit]:
+        """The best section of each briefing: copies of one briefing count once, two officials'
+        briefings of the same day twice."""
         copies = self.index.copies()
-        groups: dict[str, list[SectionHit]] = {}
-        for h in sorted(hits, key=lambda h: h.score, reverse=True):
+        best: dict[str, SectionHit] = {}
+        for h in hits:
             key = copies[h.ref.briefing_id].key if h.ref.briefing_id in copies else h.ref.briefing_id
-            groups.setdefault(key, []).append(h)
-        return list(groups.values())
+            if key not in best or h.score > best[key].score:
+                best[key] = h
+        return sorted(best.values(), key=lambda h: h.score, reverse=True)
 
     def find(self, topic: str, filters: Filters | None = None, limit: int | None = None) -> TimelineResult:
         limit = limit or self.settings.answer.timeline_entries
@@ -53,13 +54,10 @@ class Timeline:
         retrieval = self.retriever.search(topic, filters, k=pool, candidates=pool)
         kt = key_terms(topic)
         kept: list[SectionHit] = []
-        briefings = self._per_briefing(retrieval.sections)
-        for sections in briefings:
-            # the briefing's best section that passes the check (its best may only touch the topic)
-            passing = next((h for h in sections if check_section(self.index, h, kt, topic).failure(self.settings)
-                            is None), None)
-            if passing is not None:
-                kept.append(passing)
+        candidates = self._per_briefing(retrieval.sections)
+        for hit in candidates:
+            if check_section(self.index, hit, kt, topic).failure(self.settings) is None:
+                kept.append(hit)
             if len(kept) >= limit:
                 break
         entries = [self._entry(topic, retrieval.query_vec, hit) for hit in kept]
@@ -67,7 +65,7 @@ class Timeline:
         entries.sort(key=lambda e: (e.citation.ref.briefing_date or "", e.citation.ref.section_index))
         numbered = [e.model_copy(update={"citation": e.citation.model_copy(update={"number": i + 1})})
                     for i, e in enumerate(entries)]
-        return TimelineResult(numbered, len(briefings))
+        return TimelineResult(numbered, len(candidates))
 
     def _entry(self, topic: str, query_vec: np.ndarray, hit: SectionHit) -> TimelineEntry | None:
         evidence = self.evidence.build(topic, query_vec, [hit])
