@@ -84,6 +84,11 @@ class EmbeddingSettings(_Group):
         "models are built once, offline, from the packaged model into `ASSISTANT_CACHE_DIR`/embedders; without "
         "the runtime's package torch is used. Changing it changes the vectors' variant: an index built with "
         "another one says \"re-embed needed\" (`briefing-assistant check --repair`).")
+    query_runtime: EmbeddingRuntime = Field(
+        "onnx-fp32", description="How questions and evidence sentences are embedded at answer time (the "
+        "ingest uses `embedding_runtime`). onnxruntime embeds one short text faster than OpenVINO, which is "
+        "faster on ingest batches. Used only when it makes the same vectors as `embedding_runtime` (every "
+        "fp32 runtime does); otherwise questions are embedded by `embedding_runtime`.")
     embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch at ingest.")
     torch_threads: int | None = Field(None, description="Intra-op threads of the embedder, whatever its runtime "
                                                         "(default: all cores).")

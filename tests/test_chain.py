@@ -103,8 +103,8 @@ def test_who_convened_the_paris_conference_on_libya(fake_assistant, sample_index
 @pytest.mark.parametrize("mode", ["extractive", "local"])
 def test_stream_yields_only_verified_text_then_one_answer(fake_assistant, mode):
     """Nothing unverified is ever shown: the model's raw reply is not streamed. Extractive: the
-    composed answer, once, then the ``Answer``. Local: as soon as the model has named its evidence,
-    a draft quoting those passages verbatim, then the ``Answer`` (which quotes them too)."""
+    composed answer, once, then the ``Answer``. Local: before the model starts, the extractive
+    answer as a draft (verbatim quotes), then the ``Answer``, which quotes them too."""
     items = list(fake_assistant.stream(NICARAGUA_Q, mode=mode))
     assert [type(x) for x in items] == [str, Answer]
     answer = items[-1]
@@ -115,6 +115,7 @@ def test_stream_yields_only_verified_text_then_one_answer(fake_assistant, mode):
         quotes = re.findall(r"“(.+?)”", items[0])
         assert quotes and all(f"“{q}”" in answer.text for q in quotes)
         assert "ttft_ms" in answer.timings and answer.timings["ttft_ms"] < answer.timings["total_ms"]
+        assert answer.timings["ttft_ms"] < answer.timings["total_ms"] - answer.timings["generation_ms"]
 
 
 def test_stream_of_an_abstention(fake_assistant):

@@ -127,6 +127,37 @@ def test_the_export_is_built_once_and_published_whole(model_files, tmp_path, fak
     assert fake_export[0].parent.name.startswith(".tmp-")  # built aside, then renamed
 
 
+def test_every_runtime_is_made_from_one_onnx_export(model_files, tmp_path, fake_export, monkeypatch):
+    """A fresh machine exports the model once: the quantized model is made from the cached fp32
+    ONNX export (the query runtime's own model), which is published first."""
+    quantized: list[str] = []
+    monkeypatch.setattr("onnxruntime.quantization.quantize_dynamic",
+                        lambda source, target, **kw: (quantized.append(source), Path(target).write_bytes(b"q")))
+    cache = tmp_path / "cache"
+    int8 = build_artifact(RUNTIMES["onnx-int8"], model_files, cache)
+    base = artifact_dir(RUNTIMES["onnx-fp32"], model_files, cache) / "model.onnx"
+    assert int8.read_bytes() == b"q" and quantized == [str(base)] and base.read_bytes() == b"onnx graph"
+    build_artifact(RUNTIMES["onnx-fp32"], model_files, cache)
+    assert len(fake_export) == 1
+
+
+def test_questions_are_embedded_by_the_query_runtime_when_it_makes_the_same_vectors(settings):
+    from assistant.store.embed_runtimes import make_query_embedder
+
+    def with_runtimes(ingest: str, query: str):
+        s = settings.model_copy(update={"embedding": settings.embedding.model_copy(
+            update={"embedding_runtime": ingest, "query_runtime": query})})
+        bulk = make_embedder(s)
+        return bulk, make_query_embedder(s, bulk)
+
+    bulk, query = with_runtimes("openvino-fp32", "onnx-fp32")
+    assert query.spec.name == "onnx-fp32" and query.variant == bulk.variant
+    bulk, query = with_runtimes("onnx-int8", "onnx-fp32")  # other vectors: the index's runtime
+    assert query is bulk
+    bulk, query = with_runtimes("onnx-fp32", "onnx-fp32")  # the same runtime: one model
+    assert query is bulk
+
+
 def test_when_another_process_publishes_first_its_model_is_used(model_files, tmp_path, monkeypatch):
     spec = RUNTIMES["onnx-fp32"]
     cache = tmp_path / "cache"

@@ -6,7 +6,6 @@ question (+history) -> standalone question -> hybrid retrieval -> answer-or-abst
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from typing import Any, Iterator, Mapping, Sequence
@@ -42,10 +41,12 @@ class Assistant:
         loading the embedder and the entity tagger in background threads at once (see
         ``preload_models``)."""
         self.settings = settings
-        self.embedder = embedder or embed_runtimes.make_embedder(settings)
+        # questions and evidence sentences are embedded by the query runtime; the index's own
+        # embedder (loaded only when something is ingested) by the ingest runtime: same vectors
+        self.embedder = embedder or embed_runtimes.make_query_embedder(settings)
         self.entities = EntityTagger()
         self.loading = self.preload_models() if preload else []
-        self.index = index or Index(settings, self.embedder)
+        self.index = index or Index(settings, embedder or embed_runtimes.make_embedder(settings))
         self.retriever = Retriever(self.index, self.embedder, settings)
         self.vectors = VectorCache(self.embedder)
         self.evidence = EvidenceBuilder(self.index, self.vectors, settings)
@@ -196,15 +197,20 @@ class Assistant:
             return
         timings["evidence_tokens"] = float(sum(count_tokens(e.text) for e in evidence))
         notice, drafted = None, False
-        if not answer_mode.uses_llm:
-            composed = compose(select_sentences(evidence, topic), topic, self.entities)
-        else:
-            raw, problem, drafted = yield from self._generate(answer_mode, standalone, topic, evidence, timings, t0)
-            composed = None
+        extractive = compose(select_sentences(evidence, topic), topic, self.entities)
+        composed = extractive
+        if answer_mode.uses_llm:
+            # the extractive answer (verbatim quotes) is shown as a draft while the model works;
+            # the model's checked answer then replaces it
+            if not unanswered_type(topic, extractive.lead):
+                timings["ttft_ms"] = (time.perf_counter() - t0) * 1000
+                yield extractive.text
+                drafted = True
+            raw, problem = self._generate(answer_mode, standalone, evidence, timings)
             if problem is None:
                 composed, problem = self._grounded(raw, evidence, topic)
             if problem is not None:
-                composed = compose(select_sentences(evidence, topic), topic, self.entities)
+                composed = extractive
                 notice = self.prompts.fallback.format(mode=mode, problem=problem)
                 base["mode"] = f"{mode}→extractive"
             timings.setdefault("ttft_ms", (time.perf_counter() - t0) * 1000)  # only verified text is shown
@@ -217,33 +223,23 @@ class Assistant:
             yield answer.text
         yield answer
 
-    def _generate(self, mode: AnswerMode, question: str, topic: str, evidence: list[EvidenceItem],
-                  timings: dict[str, float], t0: float) -> Iterator[str]:  # returns (raw, problem, drafted)
-        """The model's choice of evidence and answer phrase (constrained JSON, evidence first),
-        streamed: as soon as the chosen evidence numbers are complete, the passages they name are
-        yielded as a draft (verbatim quotes, led by their own phrase when the question asks who,
-        when or how many); returns the raw reply, or the problem that stopped it (backend
-        failure, timeout)."""
+    def _generate(self, mode: AnswerMode, question: str, evidence: list[EvidenceItem],
+                  timings: dict[str, float]) -> tuple[str, str | None]:
+        """The model's choice of evidence and answer phrase (constrained JSON, evidence first):
+        the raw reply, or the problem that stopped it (backend failure, timeout)."""
         t2 = time.perf_counter()
-        raw, problem, seen, drafted = "", None, False, False
+        raw, problem = "", None
         try:
             model = mode.chat_model().bind(response_format={
                 "type": "json_schema", "json_schema": {"name": "answer", "schema": ANSWER_SCHEMA}})
             for chunk in model.stream(self.prompts.answer_messages(question, evidence)):
                 raw += chunk.content if isinstance(chunk.content, str) else ""
-                if not seen and (chosen := _chosen_so_far(raw, evidence)) is not None:
-                    seen = True
-                    draft = compose(chosen, topic, self.entities) if chosen else None
-                    if draft is not None and not unanswered_type(topic, draft.lead):
-                        timings["ttft_ms"] = (time.perf_counter() - t0) * 1000
-                        yield draft.text
-                        drafted = True
         except Exception as err:  # noqa: BLE001 - any backend failure falls back to extractive
             problem = f"failed ({type(err).__name__}: {str(err)[:160]})"
         timings["generation_ms"] = (time.perf_counter() - t2) * 1000
         if problem is None and timings["generation_ms"] > self.settings.generation.llm_timeout_s * 1000:
             problem = f"did not finish within {self.settings.generation.llm_timeout_s:g} s"
-        return raw, problem, drafted
+        return raw, problem
 
     def _grounded(self, raw: str, evidence: list[EvidenceItem], question: str) -> tuple[Composed | None, str | None]:
         """The model's reply as a span-grounded answer, or why it cannot be one."""
@@ -323,19 +319,6 @@ class Assistant:
             return self.ask(inp["question"], inp.get("history"), inp.get("filters"), inp.get("mode"))
 
         return RunnableLambda(run, name="briefing_assistant")
-
-
-_EVIDENCE_DONE = re.compile(r'"evidence"\s*:\s*\[([^\]]*)\]')
-
-
-def _chosen_so_far(raw: str, evidence: list[EvidenceItem]) -> list[EvidenceItem] | None:
-    """The evidence a partial JSON reply has chosen, once its evidence list is closed (None before)."""
-    m = _EVIDENCE_DONE.search(raw)
-    if m is None:
-        return None
-    numbers = [int(n) for n in re.findall(r"\d+", m.group(1))]
-    by_number = {e.number: e for e in evidence}
-    return [by_number[n] for n in dict.fromkeys(numbers) if n in by_number]
 
 
 def _start(job, name: str) -> threading.Thread:

@@ -67,6 +67,7 @@ RUNTIMES: dict[str, RuntimeSpec] = {s.name: s for s in (
     RuntimeSpec("onnx-int8", "onnxruntime", "int8", "model-int8.onnx"),
     RuntimeSpec("onnx-int8-perchannel", "onnxruntime", "int8", "model-int8-pc.onnx", per_channel=True),
 )}
+BASE_RUNTIME = "onnx-fp32"  # the plain ONNX export: the other exported runtimes are made from it
 
 
 def packaged_model_dir() -> Path:
@@ -113,19 +114,21 @@ def build_artifact(spec: RuntimeSpec, model_dir: Path, cache_dir: Path) -> Path:
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
     try:
-        log.warning("exporting the embedding model for %s into %s (once; about a minute)", spec.name, final)
-        onnx_path = export_onnx(Path(model_dir), tmp / "model.onnx")
-        if spec.engine == "openvino":
-            import openvino as ov
+        if spec.name == BASE_RUNTIME:
+            log.warning("exporting the embedding model for %s into %s (once; about a minute)", spec.name, final)
+            export_onnx(Path(model_dir), tmp / spec.artifact)
+        else:  # made from the fp32 ONNX export, itself built once for every runtime
+            source = str(build_artifact(RUNTIMES[BASE_RUNTIME], model_dir, cache_dir))
+            log.warning("building the embedding model for %s into %s (once)", spec.name, final)
+            if spec.engine == "openvino":
+                import openvino as ov
 
-            ov.save_model(ov.Core().read_model(str(onnx_path)), str(tmp / spec.artifact), compress_to_fp16=False)
-        elif spec.precision == "int8":
-            from onnxruntime.quantization import QuantType, quantize_dynamic
+                ov.save_model(ov.Core().read_model(source), str(tmp / spec.artifact), compress_to_fp16=False)
+            else:
+                from onnxruntime.quantization import QuantType, quantize_dynamic
 
-            quantize_dynamic(str(onnx_path), str(tmp / spec.artifact), weight_type=QuantType.QInt8,
-                             per_channel=spec.per_channel)
-        if spec.artifact != onnx_path.name:
-            onnx_path.unlink()
+                quantize_dynamic(source, str(tmp / spec.artifact), weight_type=QuantType.QInt8,
+                                 per_channel=spec.per_channel)
         meta = {"runtime": spec.name, "recipe": RECIPE, "key": artifact_key(spec, Path(model_dir)),
                 "model_dir": str(model_dir), "versions": {d: _version(d) for d in spec.build_tools}}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")

@@ -204,3 +204,14 @@ def make_embedder(settings: Any, runtime: str | None = None) -> Embedder:
                     spec.name, ", ".join(missing))
         return embedding.MiniLMEmbedder(threads)
     return ExportedEmbedder(spec, Path(settings.cache_dir), threads)
+
+
+def make_query_embedder(settings: Any, ingest: Embedder | None = None) -> Embedder:
+    """The embedder of questions and evidence sentences: ``settings.embedding.query_runtime`` when
+    it makes the vectors the ingest runtime makes (the index's variant), else the ingest runtime's
+    own embedder (``ingest`` when given, so one model is loaded)."""
+    query, bulk = (runtime_spec(settings.embedding.query_runtime),
+                   runtime_spec(settings.embedding.embedding_runtime))
+    if query.name == bulk.name or runtime_variant(query) != runtime_variant(bulk):
+        return ingest if ingest is not None else make_embedder(settings)
+    return make_embedder(settings, query.name)

@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 from assistant.config import Settings
 from assistant.ingest.ingestor import Ingestor
-from assistant.store.embed_runtimes import make_embedder
+from assistant.store.embed_runtimes import make_embedder, make_query_embedder
 from assistant.store.embedding import MODEL_NAME, Embedder
 from assistant.store.index import Index
 from assistant.text import count_tokens
@@ -160,17 +160,20 @@ def run_bench(settings: Settings, sizes: Sequence[int], json_out: str | Path | N
     sizes = _sizes(sizes)
     log = _logger(show_progress)
     inner = embedder or make_embedder(settings)
+    query = embedder or make_query_embedder(settings, inner)  # what an assistant embeds questions with
     reference = torch_fp32 or measure.torch_fp32_reference(inner, settings.embedding.torch_threads)
     root = Path(tempfile.mkdtemp(prefix="briefing-bench-", dir=work_dir))
     ctx: BenchContext | None = None
     try:
         log(f"temporary corpus and index in {root}; loading the embedding model")
         model_load_s = measure.warm_up(inner)
+        if query is not inner:
+            measure.warm_up(query)
         if reference is not inner:
             measure.warm_up(reference)
         ingest = ReusingEmbedder(inner, real_embed_limit) if real_embed_limit is not None else inner
         bench_settings = _bench_settings(settings, root, chroma_host, chroma_port)
-        ctx = _context(bench_settings, settings, ingest, inner, reference, questions, seed, log, show_progress)
+        ctx = _context(bench_settings, settings, ingest, query, reference, questions, seed, log, show_progress)
         machine = {**machine_info(inner, reference), "vector_store": _store_label(bench_settings)}
         real_model = inner.name == MODEL_NAME
         steps = _run_steps(ctx, sizes, real_model and cold_start_run, cold_start_each)
