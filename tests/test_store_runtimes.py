@@ -264,3 +264,21 @@ def test_the_openvino_export_gives_torch_vectors_offline(tmp_path):
     assert openvino.fallback is None and seen == [] and "nncf" not in sys.modules
     reference = embedding.MiniLMEmbedder().encode(texts)
     assert (vectors * reference).sum(1).min() >= 0.999
+
+
+def test_the_assistant_answers_with_the_query_model_and_ingests_with_the_index_model(settings):
+    """Nothing loads when the assistant is made; one model object when both runtimes are the same."""
+    from assistant.answer.assistant import Assistant
+
+    def with_runtimes(ingest: str, query: str) -> Assistant:
+        return Assistant(settings.model_copy(update={"embedding": settings.embedding.model_copy(
+            update={"embedding_runtime": ingest, "query_runtime": query})}))
+
+    a = with_runtimes("openvino-fp32", "onnx-fp32")
+    assert a.embedder.spec.name == "onnx-fp32" and a.index.embedder.spec.name == "openvino-fp32"
+    assert a.retriever.embedder is a.embedder and a.vectors.embedder is a.embedder
+    assert not a.embedder.loaded and not a.index.embedder.loaded
+    a.close()
+    a = with_runtimes("onnx-fp32", "onnx-fp32")
+    assert a.embedder is a.index.embedder
+    a.close()

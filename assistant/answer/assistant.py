@@ -43,10 +43,11 @@ class Assistant:
         self.settings = settings
         # questions and evidence sentences are embedded by the query runtime; the index's own
         # embedder (loaded only when something is ingested) by the ingest runtime: same vectors
-        self.embedder = embedder or embed_runtimes.make_query_embedder(settings)
+        bulk = embedder or (index.embedder if index is not None else embed_runtimes.make_embedder(settings))
+        self.embedder = embedder or embed_runtimes.make_query_embedder(settings, bulk)
         self.entities = EntityTagger()
         self.loading = self.preload_models() if preload else []
-        self.index = index or Index(settings, embedder or embed_runtimes.make_embedder(settings))
+        self.index = index or Index(settings, bulk)
         self.retriever = Retriever(self.index, self.embedder, settings)
         self.vectors = VectorCache(self.embedder)
         self.evidence = EvidenceBuilder(self.index, self.vectors, settings)
