@@ -117,7 +117,8 @@ class AnswerSettings(_Group):
     evidence_sections: int = Field(1, ge=1, description="Sections evidence sentences are drawn from.")
     evidence_tokens: int = Field(260, ge=40, description="Token budget of the numbered evidence.")
     evidence_sentences: int = Field(4, ge=1, description="Evidence sentences given to the LLM.")
-    check_sections: int = Field(3, ge=1, description="Top sections checked for the answer-or-abstain decision.")
+    check_sections: int = Field(5, ge=1, description="Top sections checked for the answer-or-abstain decision "
+                                                     "(5: all that a search returns by default).")
     min_dense_score: float = Field(0.30, description="Cosine similarity below which we abstain.")
     min_term_coverage: float = Field(0.5, description="Share of the question's key terms the section must contain.")
     min_dense_unmatched: float = Field(0.6, description="Similarity needed when none of the question's non-name "
