@@ -95,3 +95,11 @@ def test_a_composed_lead_is_a_claim_of_its_own_and_a_verbatim_copy_never_disagre
     assert disagreements(answer, [_citation(1, passage)]) == []
     assert disagreements("the delay was approved [1]", [_citation(1, passage)]) == [
         "the delay was approved: negation"]
+
+
+def test_a_quote_in_guillemets_is_a_verbatim_copy_too():
+    """A timeline entry quotes «two sentences» [n]: its second sentence is a claim of its own,
+    copied word for word, whatever the first one negates."""
+    passage = "Russia does not object to a short extension. Since August, 24.6 million tonnes were exported."
+    answer = f"15 March 2023 (Grain deal): «{passage}» [1]"
+    assert disagreements(answer, [_citation(1, passage)]) == []

@@ -74,7 +74,10 @@ def _negated(text: str) -> bool:
 
 
 def _flat(text: str) -> str:
-    return " ".join(text.replace("“", "").replace("”", "").split()).strip(" .").lower()
+    return " ".join(text.translate(_QUOTE_MARKS).split()).strip(" .").lower()
+
+
+_QUOTE_MARKS = str.maketrans("", "", "“”«»")  # quotation marks around a copied passage
 
 
 def _differences(claim: str, cited: str) -> list[str]:
