@@ -32,15 +32,22 @@ def select_sentences(evidence: Sequence[EvidenceItem], question: str = "", max_s
     for e in ranked:
         if chosen and (len(chosen) >= max_sentences or e.score < floor):
             break
-        offsets = set(neighbours_needed(e.body, q_terms))
-        after = by_position.get(e.position + 1)
-        if not chosen and after is not None and not after.label:
-            offsets.add(1)
-        group = [e] + [by_position[e.position + off] for off in sorted(offsets) if e.position + off in by_position]
+        group = _with_neighbours(e, by_position, q_terms, best=not chosen)
         if chosen and _words([*chosen.values(), *group]) > max_words:
             break
         chosen.update((x.position, x) for x in group)
     return [chosen[p] for p in sorted(chosen)]
+
+
+def _with_neighbours(e: EvidenceItem, by_position: dict[int, EvidenceItem], q_terms: list[str],
+                     best: bool) -> list[EvidenceItem]:
+    """``e`` and the neighbours quoted with it: those it cannot be read without, and for the best
+    sentence the one after it when the same speaker goes on."""
+    offsets = set(neighbours_needed(e.body, q_terms))
+    after = by_position.get(e.position + 1)
+    if best and after is not None and not after.label:
+        offsets.add(1)
+    return [e] + [by_position[e.position + off] for off in sorted(offsets) if e.position + off in by_position]
 
 
 EXTRACTIVE_MARGIN = 0.15
