@@ -141,6 +141,39 @@ def test_every_runtime_is_made_from_one_onnx_export(model_files, tmp_path, fake_
     assert len(fake_export) == 1
 
 
+def test_two_threads_of_one_process_build_one_model_at_a_time(model_files, tmp_path, monkeypatch):
+    """The query model and the ingest model load in two threads on a fresh machine's first start;
+    torch.export breaks when two threads run it at once, so builds take turns and the ONNX export
+    runs once."""
+    import threading
+    import time
+
+    exports, inside, overlaps = [], [0], []
+
+    def slow_export(model_dir: Path, onnx_path: Path) -> Path:
+        inside[0] += 1
+        overlaps.append(inside[0] > 1)
+        time.sleep(0.2)  # a window for the other thread (the lock, not the sleep, decides)
+        onnx_path.write_bytes(b"onnx graph")
+        exports.append(onnx_path)
+        inside[0] -= 1
+        return onnx_path
+
+    monkeypatch.setattr(export, "export_onnx", slow_export)
+    monkeypatch.setattr("onnxruntime.quantization.quantize_dynamic",
+                        lambda source, target, **kw: Path(target).write_bytes(b"q"))
+    cache = tmp_path / "cache"
+    threads = [threading.Thread(target=build_artifact, args=(RUNTIMES[name], model_files, cache))
+               for name in ("onnx-int8", "onnx-fp32")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(exports) == 1 and overlaps == [False]
+    assert all((artifact_dir(RUNTIMES[n], model_files, cache) / RUNTIMES[n].artifact).is_file()
+               for n in ("onnx-int8", "onnx-fp32"))
+
+
 def test_questions_are_embedded_by_the_query_runtime_when_it_makes_the_same_vectors(settings):
     from assistant.store.embed_runtimes import make_query_embedder
 

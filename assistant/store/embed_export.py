@@ -21,6 +21,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -106,11 +107,25 @@ def artifact_dir(spec: RuntimeSpec, model_dir: Path, cache_dir: Path) -> Path:
 
 
 def build_artifact(spec: RuntimeSpec, model_dir: Path, cache_dir: Path) -> Path:
-    """The path of the runtime's model file, exported (once) if the cache does not hold it yet."""
+    """The path of the runtime's model file, exported (once) if the cache does not hold it yet.
+    Builds in one process take turns: ``torch.export`` breaks when two threads run it at once (the
+    query model and the ingest model are both wanted on a fresh machine's first start)."""
     final = artifact_dir(spec, model_dir, cache_dir)
     target = final / spec.artifact
     if target.is_file():
         return target
+    with _BUILD_LOCK:
+        if target.is_file():  # built by another thread meanwhile
+            return target
+        _build(spec, Path(model_dir), Path(cache_dir), final)
+    return target
+
+
+_BUILD_LOCK = threading.RLock()  # re-entrant: a derived runtime builds the base export first
+
+
+def _build(spec: RuntimeSpec, model_dir: Path, cache_dir: Path, final: Path) -> None:
+    target = final / spec.artifact
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
     try:
@@ -139,7 +154,6 @@ def build_artifact(spec: RuntimeSpec, model_dir: Path, cache_dir: Path) -> Path:
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return target
 
 
 def export_onnx(model_dir: Path, onnx_path: Path) -> Path:
