@@ -198,7 +198,8 @@ class Assistant:
             return
         timings["evidence_tokens"] = float(sum(count_tokens(e.text) for e in evidence))
         notice, drafted = None, False
-        extractive = compose(select_sentences(evidence, topic), topic, self.entities)
+        selected = select_sentences(evidence, topic)
+        extractive = compose(selected, topic, self.entities)
         composed = extractive
         if answer_mode.uses_llm:
             # the extractive answer (verbatim quotes) is shown as a draft while the model works;
@@ -209,7 +210,7 @@ class Assistant:
                 drafted = True
             raw, problem = self._generate(answer_mode, standalone, evidence, timings)
             if problem is None:
-                composed, problem = self._grounded(raw, evidence, topic)
+                composed, problem = self._grounded(raw, evidence, selected, topic)
             if problem is not None:
                 composed = extractive
                 notice = self.prompts.fallback.format(mode=mode, problem=problem)
@@ -242,8 +243,10 @@ class Assistant:
             problem = f"did not finish within {self.settings.generation.llm_timeout_s:g} s"
         return raw, problem
 
-    def _grounded(self, raw: str, evidence: list[EvidenceItem], question: str) -> tuple[Composed | None, str | None]:
-        """The model's reply as a span-grounded answer, or why it cannot be one."""
+    def _grounded(self, raw: str, evidence: list[EvidenceItem], selected: list[EvidenceItem],
+                  question: str) -> tuple[Composed | None, str | None]:
+        """The model's reply as a span-grounded answer (quoting the extractive ``selected`` sentences
+        too), or why it cannot be one."""
         try:
             reply = json.loads(raw)
             numbers = [int(n) for n in reply.get("evidence", [])]
@@ -260,7 +263,7 @@ class Assistant:
             return None, f"chose passages that hold no {wanted.name} the question asks for"
         grounded = grounded_lead(lead, chosen, question, self.entities)
         # the model picks the answer phrase; what is quoted is never less than the extractive answer
-        quoted = {e.number: e for e in [*select_sentences(evidence, question), *chosen]}
+        quoted = {e.number: e for e in [*selected, *chosen]}
         return compose(list(quoted.values()), question, self.entities, lead=grounded), None
 
     def _support(self, topic: str, plan: SearchPlan,

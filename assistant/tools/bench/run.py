@@ -154,8 +154,7 @@ def run_bench(settings: Settings, sizes: Sequence[int], json_out: str | Path | N
     report no ingest throughput); None embeds everything. ``chroma_host``/``chroma_port``: the
     vectors go to that Chroma server (``chroma run``), in a collection of the bench's own
     (``bench-<random>``) deleted at the end (kept with ``keep_dir``); nothing else on the server is
-    read or changed. Default:
-    an embedded store in the temporary index."""
+    read or changed. Default: an embedded store in the temporary index."""
     t_start = time.perf_counter()
     sizes = _sizes(sizes)
     log = _logger(show_progress)
