@@ -55,6 +55,15 @@ class Section(_Model):
         (``start`` when it has none)."""
         return next((b for a, b in self.labels if a == start), start)
 
+    def goes_on(self, position: int) -> tuple[int, int] | None:
+        """The span of the sentence after sentence ``position`` when the same speaker goes on:
+        it exists and opens no new turn (no speaker label); never in a contents list, whose next
+        line is another topic. The specifics often follow the sentence that matches a question."""
+        if self.kind == "contents" or not 0 <= position < len(self.sentences) - 1:
+            return None
+        after = self.sentences[position + 1]
+        return after if self.label_end(after[0]) == after[0] else None
+
     @property
     def question(self) -> str | None:
         return self.exchanges[0].question if self.exchanges else None
@@ -242,6 +251,7 @@ class EvidenceItem(_Model):
     score: float
     position: int = 0  # sentence number within its section
     label: int = 0  # length of the speaker label the sentence opens with ("Question: ")
+    continues: bool = False  # the sentence before it is the same speaker's (``Section.goes_on``)
 
     @property
     def body(self) -> str:

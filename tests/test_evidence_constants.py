@@ -13,7 +13,7 @@ from assistant.answer.compose import pick_lead
 from assistant.answer.answer_types import expected_answer
 from assistant.answer.evidence import Candidate, EvidenceBuilder
 from assistant.config import Settings
-from assistant.models import EvidenceItem, SectionHit, SectionRef
+from assistant.models import EvidenceItem, Section, SectionHit, SectionRef
 from assistant.text import Span
 
 from .test_compose import StubTagger
@@ -62,9 +62,9 @@ def test_evidence_constant_changes_the_best_sentence(name, monkeypatch):
     assert winner(question, sentences) != expected
 
 
-def item(position: int, text: str, score: float) -> EvidenceItem:
+def item(position: int, text: str, score: float, continues: bool = True) -> EvidenceItem:
     return EvidenceItem(number=position + 1, ref=REF, text=text, start=0, end=len(text), score=score,
-                        position=position)
+                        position=position, continues=continues)
 
 
 def test_extractive_margin_quotes_the_runner_up_only_when_close(monkeypatch):
@@ -85,8 +85,22 @@ def test_the_sentence_after_the_best_one_is_quoted_when_the_same_speaker_goes_on
     asked = EvidenceItem(number=4, ref=REF, text="Question: When will it leave?", start=0, end=29, score=0.40,
                          position=3, label=len("Question: "))
     assert extractive.select_sentences([best, asked], "What does the cargo include?") == [best]
+    next_topic = item(3, "It includes flour, sugar and medicine for the winter.", 0.40, continues=False)
+    assert extractive.select_sentences([best, next_topic], "What does the cargo include?") == [best]
     before = item(1, "It includes flour, sugar and medicine for the winter.", 0.40)
     assert extractive.select_sentences([before, best], "What does the cargo include?") == [best]
+
+
+def test_the_same_speaker_goes_on_only_inside_a_turn_and_never_in_a_contents_list():
+    text = "The cargo is ready. It holds flour. Question: When? Answer: Soon."
+    spans = ((0, 19), (20, 35), (36, 50), (51, 64))
+    statement = Section(index=0, title="Aid", kind="statement", start=0, end=64, body_start=0, sentences=spans,
+                        labels=((36, 46), (51, 59)))
+    assert statement.goes_on(0) == (20, 35)
+    assert statement.goes_on(1) is None  # "Question:" opens a new turn
+    assert statement.goes_on(3) is None and statement.goes_on(-1) is None  # no sentence after / before
+    contents = statement.model_copy(update={"kind": "contents", "labels": ()})
+    assert contents.goes_on(0) is None  # the next line of a contents list is another topic
 
 
 @pytest.mark.parametrize("sentence, entities, lead", [

@@ -162,11 +162,17 @@ def gives_count(text: str, noun: str, entities: list[str] = ()) -> bool:
     return False
 
 
+def noun_mention(text: str, noun: str) -> re.Match | None:
+    """The first mention of the counted noun, in any form: a word opening with its stem's first
+    five letters ("provinces" for "province")."""
+    return re.search(rf"\b{re.escape(stem(noun)[:5])}\w*", text, re.IGNORECASE)
+
+
 def mentions_noun(text: str, noun: str) -> bool:
-    """Whether the counted noun occurs at all (any form: its stem's first letters); when it does
-    not (the section says "militants" for "fighters"), the count is checked on the evidence
-    sentences instead (see answer_type_failure)."""
-    return stem(noun)[:5] in text.lower()
+    """Whether the counted noun occurs at all; when it does not (the section says "militants" for
+    "fighters"), the count is checked on the evidence sentences instead (see
+    answer_type_failure)."""
+    return noun_mention(text, noun) is not None
 
 
 def _absent(key: list[str], vocab: frozenset[str]) -> list[str]:

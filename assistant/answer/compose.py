@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from assistant.answer.answer_types import AnswerType, expected_answer
-from assistant.answer.answerability import counted_noun, mentions_noun
+from assistant.answer.answerability import counted_noun, mentions_noun, noun_mention
 from assistant.answer.entities import Entity, EntityTagger
 from assistant.models import Citation, EvidenceItem
-from assistant.text import stem, strip_markers, terms
+from assistant.text import strip_markers, terms
 
 _LINK = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 
@@ -51,7 +51,7 @@ def _number_lead(sentence: str, question: str, found: list[Entity]) -> str | Non
         numeric = [e for e in numeric if e.label != "DATE" or (noun and mentions_noun(e.text, noun))]
     if not numeric:
         return None
-    mention = re.search(rf"\b{re.escape(stem(noun)[:5])}\w*", sentence, re.IGNORECASE) if noun else None
+    mention = noun_mention(sentence, noun) if noun else None
     if mention is None:
         return numeric[0].text
     # a number of the same clause before the noun: nothing but words between ("17 out of 34 provinces")

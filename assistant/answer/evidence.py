@@ -55,6 +55,7 @@ class Candidate:
     position: int  # sentence number within the section
     in_question: bool = False  # part of a journalist's question, not of the answer
     label: int = 0  # length of the speaker label the sentence starts with ("Question: ")
+    continues: bool = False  # the sentence before it is the same speaker's (``Section.goes_on``)
 
     @property
     def body(self) -> str:
@@ -102,7 +103,7 @@ class EvidenceBuilder:
                 s = sents[i]
                 asked = any(a <= s.start < b for a, b in questions)
                 out.append(Candidate(rank, hit, s, s.of(briefing.text), i, asked,
-                                     section.label_end(s.start) - s.start))
+                                     section.label_end(s.start) - s.start, section.goes_on(i - 1) is not None))
         return out
 
     def _score(self, question: str, query_vec: np.ndarray, cands: list[Candidate]) -> list[tuple[float, Candidate]]:
@@ -159,7 +160,8 @@ class EvidenceBuilder:
         # number in reading order: by section rank, then position in the section
         chosen.sort(key=lambda x: (x[1].section_rank, x[1].position))
         return [EvidenceItem(number=i + 1, ref=c.hit.ref, text=c.text, start=c.span.start, end=c.span.end,
-                             score=round(score, 4), position=c.position, label=c.label)
+                             score=round(score, 4), position=c.position, label=c.label,
+                             continues=c.continues)
                 for i, (score, c) in enumerate(chosen)]
 
 

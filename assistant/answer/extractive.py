@@ -45,7 +45,7 @@ def _with_neighbours(e: EvidenceItem, by_position: dict[int, EvidenceItem], q_te
     sentence the one after it when the same speaker goes on."""
     offsets = set(neighbours_needed(e.body, q_terms))
     after = by_position.get(e.position + 1)
-    if best and after is not None and not after.label:
+    if best and after is not None and after.continues:
         offsets.add(1)
     return [e] + [by_position[e.position + off] for off in sorted(offsets) if e.position + off in by_position]
 

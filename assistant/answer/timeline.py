@@ -75,12 +75,11 @@ class Timeline:
         best = max(evidence, key=lambda e: e.score)
         briefing = self.index.briefing(hit.ref.briefing_id)
         section = briefing.sections[hit.ref.section_index]
-        after = section.sentences[best.position + 1] if best.position + 1 < len(section.sentences) else None
-        if after is None or section.kind == "contents" or section.label_end(after[0]) != after[0]:
+        after = section.goes_on(best.position)
+        if after is None:
             return TimelineEntry(citation=Citation.from_evidence(0, best), text=best.body)
         # the sentence after the best one, in the same speaker's turn, usually holds its specifics
-        # (held out: archive_test keyword accuracy 0.758 -> 0.788); a contents list's next line is
-        # another topic
+        # (held out: archive_test keyword accuracy 0.758 -> 0.788)
         quote = briefing.text[best.start:after[1]]
         return TimelineEntry(citation=Citation(number=0, ref=best.ref, quote=quote, start=best.start, end=after[1]),
                              text=f"{best.body} {briefing.text[after[0]:after[1]]}")
