@@ -67,6 +67,21 @@ def item(position: int, text: str, score: float, continues: bool = True) -> Evid
                         position=position, continues=continues)
 
 
+def test_a_sentence_chosen_as_a_neighbour_is_not_chosen_again():
+    """The sentence after one that only restates the question comes with it; when its own turn
+    comes it is not added a second time (a duplicate carried its lower score into the quote
+    selection)."""
+    question = "How much money did the charity fair raise?"
+    sentences = [("Question: How much money did the charity fair raise this year?", 0.9, {"in_question": True}),
+                 ("The fair took place on December 7 with many embassies taking part.", 0.3, {}),
+                 ("It raised 4.2 million roubles for a children's hospice.", 0.5, {})]
+    cands = [Candidate(0, HIT, Span(0, len(t)), t, i, **flags) for i, (t, _, flags) in enumerate(sentences)]
+    builder = EvidenceBuilder(None, FixedCache({t: d for t, d, _ in sentences}), Settings(_env_file=None))
+    scored = builder._score(question, np.array([1.0], dtype=np.float32), cands)
+    chosen = [c.position for _, c in builder._choose(scored, ["money", "charity", "fair", "raise"], 1000)]
+    assert sorted(chosen) == [0, 1, 2]
+
+
 def test_extractive_margin_quotes_the_runner_up_only_when_close(monkeypatch):
     best = item(0, "The cargo will include flour and sugar.", 1.00)
     close = item(3, "Medicines will be sent in a separate shipment.", 0.90)
@@ -116,3 +131,10 @@ def test_a_count_leads_from_the_first_number_of_the_clause_that_names_the_noun(s
     tagger = StubTagger({sentence: entities})
     question = "In how many provinces?"
     assert pick_lead(sentence, question, expected_answer(question), tagger) == lead
+
+
+def test_a_time_answers_how_long():
+    sentence = "The two employees of the embassy were given 72 hours to leave the country."
+    tagger = StubTagger({sentence: [("two", "CARDINAL"), ("72 hours", "TIME")]})
+    how_long = "How long were the two diplomats given to leave?"
+    assert pick_lead(sentence, how_long, expected_answer(how_long), tagger) == "72 hours"

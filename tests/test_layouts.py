@@ -89,6 +89,7 @@ def test_contents_heading_with_look_alike_letters_and_a_typo():
     ("ТABLE OF CONTENTS", True, False), ("Содержание", True, False), ("4. Answers to media questions:", False, True),
     ("Answer to a media question", False, True), ("ОТВЕТЫ НА ВОПРОСЫ СМИ:", False, True),
     ("Contents of the package", False, False), ("Answers to media questions were many", False, False),
+    ("Replies to media questions:", False, True),
 ])
 def test_contents_and_media_headings(line, contents, media):
     assert (is_contents_heading(line), is_media_heading(line)) == (contents, media)
@@ -239,6 +240,11 @@ def test_russian_transcript():
     ("27 January 202118:30", ("2021-01-27", 0, 15)),
     ("Москва, 10 ноября 2021 года", ("2021-11-10", 8, 22)),
     ("April 27", None),
+    # day first, as the ministry writes it; a weekday belongs to the date
+    ("Moscow, 21.09.2022", ("2022-09-21", 8, 18)),
+    ("Posted: 27/05/2020 · Views: 3", ("2020-05-27", 8, 18)),
+    ("Moscow, Wednesday, 14 February 2024", ("2024-02-14", 8, 35)),
+    ("on 31.02.2022", None),
 ])
 def test_find_date_span(text, expected):
     assert find_date_span(text) == expected

@@ -83,6 +83,22 @@ def test_no_briefing_on_the_asked_date_names_the_nearest():
     assert plan.missing == "No briefing on 7 July 2022 is indexed; nearest: 6 July 2022, 14 July 2022"
 
 
+def test_a_day_without_briefing_words_dates_the_briefing_held_that_day_else_the_event():
+    held = plan_search(parse_scope("Where was Lavrov to attend the G20 meeting on 6 July 2022?"), None, DATES)
+    assert held.attempts == (Filters(date_from=D(2022, 7, 6), date_to=D(2022, 7, 6)),)
+    event = plan_search(parse_scope("How many citizens did the flight bring home on 10 October 2020?"), None, DATES)
+    assert event.attempts == (None,) and event.missing is None
+    said = plan_search(parse_scope("What was said on 7 July 2022 about grain?"), None, DATES)
+    assert said.attempts == () and said.missing
+
+
+def test_a_weekday_is_part_of_the_date():
+    question = "At the Wednesday, 6 July 2022 briefing, how many citizens were evacuated?"
+    scope = parse_scope(question)
+    assert scope.date_from == scope.date_to == D(2022, 7, 6)
+    assert "Wednesday" not in scope.topic(question)
+
+
 def test_scope_meets_the_users_filters():
     plan = plan_search(parse_scope("In 2022 briefings, what about grain?"), Filters(date_to=D(2022, 7, 10)), DATES)
     assert plan.attempts == (Filters(date_from=D(2022, 1, 1), date_to=D(2022, 7, 10)),)

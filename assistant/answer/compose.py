@@ -44,11 +44,14 @@ _DURATION = re.compile(r"\bhow (?:long|often|old)\b", re.IGNORECASE)
 def _number_lead(sentence: str, question: str, found: list[Entity]) -> str | None:
     """For "how many X": the count of X — from the first number of the clause that mentions X up
     to that mention ("17 out of 34 provinces"), else the number nearest X; a date is a count only
-    when the question asks how long or it names X itself ("three years")."""
+    when the question asks how long or it names X itself ("three years"), a time ("72 hours")
+    only when the question asks how long."""
     noun = counted_noun(question)
-    numeric = [e for e in found if e.label != "TIME"]
-    if not _DURATION.search(question):  # a date counts only what it names ("three years" for "how many years")
-        numeric = [e for e in numeric if e.label != "DATE" or (noun and mentions_noun(e.text, noun))]
+    if _DURATION.search(question):
+        numeric = list(found)
+    else:  # a date counts only what it names ("three years" for "how many years")
+        numeric = [e for e in found if e.label != "TIME"
+                   and (e.label != "DATE" or (noun and mentions_noun(e.text, noun)))]
     if not numeric:
         return None
     mention = noun_mention(sentence, noun) if noun else None

@@ -136,6 +136,8 @@ class EvidenceBuilder:
         for score, c in scored:
             if len(chosen) >= self.settings.answer.evidence_sentences:
                 break
+            if id(c) in taken:  # already chosen as a neighbour of a better sentence
+                continue
             group = [(score, c)]
             for offset in neighbours_needed(c.body, q_terms):
                 other = by_key.get((c.hit.ref.briefing_id, c.hit.ref.section_index, c.position + offset))

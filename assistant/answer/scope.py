@@ -22,7 +22,7 @@ from typing import Literal, Sequence
 from dateutil import parser as date_parser
 
 from assistant.models import Filters
-from assistant.text.dates import ENGLISH_MONTHS, date_to_int, long_date
+from assistant.text.dates import ENGLISH_MONTHS, WEEKDAY, date_to_int, long_date
 from assistant.text.lexicon import word_map, word_set
 from assistant.text.terms import QUESTION_WORDS, STOPWORDS
 
@@ -31,10 +31,10 @@ Intent = Literal["fact", "last", "first", "which", "timeline"]
 _MONTH = "(?:" + "|".join(ENGLISH_MONTHS) + r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)"
 _ORD = r"(?:st|nd|rd|th)?"
 _DATE = re.compile(
-    rf"(?P<day>\b\d{{1,2}}{_ORD}\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}\b"
+    rf"(?P<day>{WEEKDAY}?(?:\b\d{{1,2}}{_ORD}\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}\b"
     rf"|\b{_MONTH}\s+\d{{1,2}}{_ORD},?\s+\d{{4}}\b"
     r"|\b\d{4}-\d{2}-\d{2}\b"
-    r"|\b\d{1,2}[./]\d{1,2}[./]\d{4}\b)"
+    r"|\b\d{1,2}[./]\d{1,2}[./]\d{4}\b))"
     rf"|(?P<month>\b{_MONTH}\s+(?:of\s+)?\d{{4}}\b)"
     rf"|(?P<bare>\b{_MONTH}\b)(?=\s*(?:and|to|-|–|through)\s+{_MONTH}\s+\d{{4}})"
     r"|(?P<year>(?<![\d,.])\b(?:19|20)\d{2}\b(?!\d|[,.]\d))",
@@ -58,8 +58,9 @@ class Scope:
     relative: int | None = None  # briefings back from the newest (0 = the latest briefing)
     intent: Intent = "fact"
     spans: tuple[tuple[int, int], ...] = field(default=())  # scope words in the question
-    # a day, a range, or a date said to be the briefing's: only those briefings; a bare month or
-    # year ("issued in 2021") may date the fact rather than the briefing: those briefings first
+    # a range, or a date said to be the briefing's: only those briefings; a bare month or year
+    # ("issued in 2021") may date the fact rather than the briefing: those briefings first; a day
+    # with no briefing words is the briefing's when one was held that day, else the event's
     strict: bool = True
 
     @property
@@ -128,7 +129,7 @@ def _interval(kind: str, text: str) -> tuple[dt.date, dt.date] | None:
             y = int(text)
             return dt.date(y, 1, 1), dt.date(y, 12, 31)
         if kind == "day":
-            dotted = bool(re.fullmatch(r"\d{1,2}[./]\d{1,2}[./]\d{4}", text))
+            dotted = bool(re.search(r"\d{1,2}[./]\d{1,2}[./]\d{4}", text))
             d = date_parser.parse(text, dayfirst=dotted, default=dt.datetime(1900, 1, 1)).date()
             return d, d
         if kind == "month":
@@ -174,8 +175,7 @@ def _dates(question: str) -> tuple[dt.date | None, dt.date | None, list[tuple[in
     if not mentions:
         return None, None, [], True
     about_briefings = word_set("briefing_words")
-    strict = any(w.lower() in about_briefings for w in re.findall(r"\w+", question)) \
-        or any(m.first == m.last for m in mentions)
+    strict = any(w.lower() in about_briefings for w in re.findall(r"\w+", question))
     spans = [(m.start, m.end) for m in mentions]
     if len(mentions) >= 2:
         a, b = mentions[0], mentions[1]
@@ -274,6 +274,6 @@ def plan_search(scope: Scope, user: Filters | None, dates: Sequence[str]) -> Sea
     dated = Filters(date_from=scoped.date_from, date_to=scoped.date_to)  # the dates alone
     if not any(dated.accepts("", date_to_int(d)) for d in dates if d):
         return SearchPlan((user,)) if not scope.strict else SearchPlan((), missing=_missing(scope, dates))
-    if scope.strict:
+    if scope.strict or scope.one_day:
         return SearchPlan((scoped,), scope=f"Searched {scope.describe()}")
     return SearchPlan((scoped, user), scope=f"Searched {scope.describe()} first")

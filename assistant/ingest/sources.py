@@ -15,6 +15,7 @@ from assistant.errors import SourceError
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".rst"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}  # rendered to HTML (Python-Markdown), then read as HTML
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,10 @@ def read_source(path: str | Path, max_bytes: int, *, data: bytes | None = None) 
         raise SourceError(path, "empty file")
     head = text[:2000].lower()
     is_html = p.suffix.lower() in HTML_SUFFIXES or "<html" in head or "<!doctype html" in head
+    if not is_html and p.suffix.lower() in MARKDOWN_SUFFIXES:
+        import markdown
+
+        text, is_html = markdown.markdown(text), True  # '#' headings, '**' emphasis, lists: as HTML
     return SourceDocument(str(path), text, encoding, content_hash(data), is_html)
 
 

@@ -6,17 +6,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from assistant.text.lexicon import word_map
+from assistant.text.lexicon import alternation, word_map
 
 MONTHS: dict[str, int] = {name: int(n) for name, n in word_map("months").items()}
 ENGLISH_MONTHS: tuple[str, ...] = tuple(name.capitalize() for name in MONTHS if name.isascii())[:12]
 MONTH_PATTERN = "|".join(sorted(MONTHS, key=len, reverse=True))
 ENGLISH_MONTH_PATTERN = "(?:" + "|".join(ENGLISH_MONTHS) + ")"
 
+# a weekday before a date is part of it ("Wednesday, 14 February 2024")
+WEEKDAY = rf"(?:\b{alternation('weekdays')},?\s+)"
 _DATE_PATTERNS = [
-    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<m>{MONTH_PATTERN})\s+(?P<y>\d{{4}})", re.IGNORECASE),
-    re.compile(rf"\b(?P<m>{MONTH_PATTERN})\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})", re.IGNORECASE),
-    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b"),
+    re.compile(rf"{WEEKDAY}?\b(?P<d>\d{{1,2}})\s+(?P<m>{MONTH_PATTERN})\s+(?P<y>\d{{4}})", re.IGNORECASE),
+    re.compile(rf"{WEEKDAY}?\b(?P<m>{MONTH_PATTERN})\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})", re.IGNORECASE),
+    re.compile(rf"{WEEKDAY}?\b(?P<y>\d{{4}})-(?P<m>\d{{2}})-(?P<d>\d{{2}})\b", re.IGNORECASE),
+    # day first, as the ministry and European sites write it ("21.09.2022", "27/05/2020")
+    re.compile(rf"{WEEKDAY}?\b(?P<d>\d{{1,2}})(?P<sep>[./])(?P<m>\d{{1,2}})(?P=sep)(?P<y>\d{{4}})\b", re.IGNORECASE),
 ]
 
 # a date written out ("November 4", "4 November 2021", "2021", "2022-2023"), whose digits are not counts
@@ -41,7 +45,7 @@ def find_date_span(text: str) -> tuple[str, int, int] | None:
 
 def find_date(text: str) -> str | None:
     """The first full date in ``text`` (``10 November 2021``, ``November 10, 2021``,
-    ``2021-11-10``, ``10 ноября 2021``) as an ISO string, or None."""
+    ``2021-11-10``, ``10.11.2021``, ``10 ноября 2021``) as an ISO string, or None."""
     found = find_date_span(text)
     return found[0] if found else None
 

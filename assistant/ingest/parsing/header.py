@@ -92,6 +92,15 @@ def _first_line_title(content: list[Line]) -> str | None:
                  if not is_date_line(ln.text) and (not find_date(ln.text) or len(ln.text) > 25)), None)
 
 
+def _place_before_date(text: str) -> str | None:
+    """The place of a date line under the header ("Moscow, Wednesday, 14 February 2024")."""
+    found = find_date_span(text)
+    parts = [p.strip() for p in text[: found[1]].split(",") if p.strip()] if found else []
+    if len(parts) == 1 and len(parts[0].split()) <= 4 and parts[0][0].isupper():
+        return parts[0]
+    return None
+
+
 def parse_header(lines: list[Line], source_name: str, date_hint: str | None = None) -> Header:
     """The header among ``lines`` (the part of the page before the table of contents)."""
     content = content_lines(lines)
@@ -100,7 +109,11 @@ def parse_header(lines: list[Line], source_name: str, date_hint: str | None = No
     if title_line is not None:
         h.title, h.from_title_line = MARKDOWN_HEADING.sub("", title_line.text).lstrip("#").strip(), True
         h.line = lines.index(title_line)
-        h.date, h.speaker, h.place = _split_title(h.title)
+        # an all-capitals header ("BRIEFING BY … MARIA ZAKHAROVA") is read in title case
+        h.date, h.speaker, h.place = _split_title(h.title.title() if h.title.isupper() else h.title)
+        following = content[content.index(title_line) + 1:][:1]
+        if following and not (h.date or h.place):  # "Moscow, Wednesday, 14 February 2024" below it
+            h.place = _place_before_date(following[0].text)
     else:
         h.title = _first_line_title(content)
         h.date = find_date(h.title) if h.title else None

@@ -1,0 +1,95 @@
+"""Layouts met on pages saved or copied in other formats: Markdown files, saved HTML pages with
+bullet lists, all-capitals headers with the place and date on the next line, day-first numeric
+dates, keycap-numbered digest items (small texts of our own)."""
+
+from __future__ import annotations
+
+from assistant.ingest.ingestor import parse_document
+from assistant.ingest.parsing import html_to_text, parse_text
+from assistant.ingest.sources import read_source
+from assistant.text.normalise import normalise
+
+
+def parse(text: str, source: str = "page.txt"):
+    return parse_text(text, source=source, briefing_id="b", content_hash="h")
+
+
+def titles(b) -> list[tuple[str, str]]:
+    return [(s.kind, s.title) for s in b.sections]
+
+
+MARKDOWN = """# Briefing by Foreign Ministry Spokeswoman Maria Zakharova, Moscow, October 14, 2020
+
+## Table of contents
+
+1. Talks with the ministers of the region
+2. Return of citizens from abroad
+
+**Answers to media questions:**
+
+- A journalist detained abroad
+
+---
+
+## Talks with the ministers of the region
+
+On October 16, the Minister will **take part** in a videoconference with ten ministers of the region.
+
+## Return of citizens from abroad
+
+On October 10, a special flight brought home 212 citizens.
+
+## Answers to media questions
+
+### A journalist detained abroad
+
+**Question:** Can you comment on the detention of our correspondent?
+
+**Maria Zakharova:** He was detained on October 9, and we expect his release.
+"""
+
+
+def test_a_markdown_transcript_is_read_as_the_page_it_renders(tmp_path):
+    path = tmp_path / "2020-10-14-briefing.md"
+    path.write_text(MARKDOWN, encoding="utf-8")
+    doc = read_source(path, 10_000_000)
+    assert doc.is_html
+    b = parse_document(doc, "b")
+    assert (b.date, b.speaker, b.place) == ("2020-10-14", "Maria Zakharova", "Moscow")
+    assert titles(b) == [("statement", "Talks with the ministers of the region"),
+                         ("statement", "Return of citizens from abroad"),
+                         ("media_question", "A journalist detained abroad")]
+    assert "**" not in b.text and "#" not in b.text
+    assert b.sections[2].exchanges[0].answer.startswith("He was detained on October 9")
+
+
+def test_an_html_bullet_list_keeps_its_bullets():
+    text = html_to_text("<html><body><p>Answers to media questions:</p><ul><li>Grain deal</li>"
+                        "<li>Visas</li></ul><ol><li>First</li></ol></body></html>")
+    assert "– Grain deal\n\n– Visas\n\n1. First" in text
+
+
+def test_an_all_capitals_header_with_the_place_and_date_on_the_next_line():
+    b = parse("BRIEFING BY FOREIGN MINISTRY SPOKESWOMAN MARIA ZAKHAROVA\nMoscow, Wednesday, 14 February 2024\n\n"
+              "Table of contents\n\n1. Evacuation from the island\n\nEvacuation from the island\n\n"
+              "Thirty-eight citizens were evacuated by air on February 10.\n")
+    assert (b.date, b.speaker, b.place) == ("2024-02-14", "Maria Zakharova", "Moscow")
+    assert [s.title for s in b.sections] == ["Evacuation from the island"]
+
+
+def test_a_day_first_numeric_date_in_the_header():
+    b = parse("Briefing by Foreign Ministry Spokeswoman Maria Zakharova, Moscow, 21.09.2022\n\n"
+              "Contents:\n\n1) Demining in the region\n\nDemining in the region\n\n"
+              "Our specialists cleared 120 hectares this summer.\n", source="page.txt")
+    assert (b.date, b.place) == ("2022-09-21", "Moscow")
+
+
+def test_keycap_numbers_open_numbered_lines():
+    assert normalise("1\ufe0f\u20e3 Floods: help to tourists\n") == "1. Floods: help to tourists\n"
+    rule = "\u2501" * 16
+    b = parse(f"Weekly briefing | 18 June 2025\n\nIn brief:\n1\ufe0f\u20e3 Economic forum: foreign guests\n"
+              f"2\ufe0f\u20e3 Floods on the coast: help to tourists\n\n{rule}\n\n"
+              f"1\ufe0f\u20e3 Economic forum: foreign guests\n\n\u2014 More than 21,000 participants registered.\n\n"
+              f"{rule}\n\n2\ufe0f\u20e3 Floods on the coast: help to tourists\n\n"
+              "\u2014 Our embassy moved 64 tourists to the capital.\n", source="2025-06-18-digest.txt")
+    assert [s.title for s in b.sections] == ["Economic forum: foreign guests", "Floods on the coast: help to tourists"]
