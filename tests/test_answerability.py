@@ -139,6 +139,14 @@ def test_gives_count(text, noun, expected):
     assert gives_count(text, noun) is expected
 
 
+def test_the_names_a_count_is_about_may_be_in_the_paragraph_before_it():
+    text = ("Our rescuers have worked in the port city of Beira since the cyclone struck.\n\n"
+            "So far, Russian doctors have treated more than 1 500 people.\n\nIn Sofala, 40 people were moved.")
+    assert gives_count(text, "people", ["beira"])
+    assert not gives_count(text.split("\n\n", 1)[1], "people", ["beira"])
+    assert not gives_count(text, "people", ["sofala", "beira"])  # never two paragraphs back
+
+
 # --------------------------------------------------------------------------- decide() through retrieval
 
 

@@ -152,11 +152,13 @@ def counted_noun(question: str) -> str | None:
 
 def gives_count(text: str, noun: str, entities: list[str] = ()) -> bool:
     """Some paragraph mentions ``noun`` together with a number that is not part of a date, and the
-    ``entities`` the count is about ("How many Egyptian peacekeepers were injured?" is not
-    answered by a paragraph whose only numbers are dates)."""
-    for paragraph in text.split("\n\n"):
+    ``entities`` the count is about, there or in the paragraph before it, which often names them
+    ("How many Egyptian peacekeepers were injured?" is not answered by a paragraph whose only
+    numbers are dates)."""
+    paragraphs = text.split("\n\n")
+    for i, paragraph in enumerate(paragraphs):
         if mentions_noun(paragraph, noun) and COUNT.search(DATE_EXPRESSION.sub(" ", paragraph)):
-            vocab = _section_vocabulary(paragraph)
+            vocab = _section_vocabulary("\n\n".join(paragraphs[max(0, i - 1):i + 1]))
             if all(present(e, vocab) for e in entities):
                 return True
     return False
