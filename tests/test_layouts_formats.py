@@ -93,3 +93,39 @@ def test_keycap_numbers_open_numbered_lines():
               f"{rule}\n\n2\ufe0f\u20e3 Floods on the coast: help to tourists\n\n"
               "\u2014 Our embassy moved 64 tourists to the capital.\n", source="2025-06-18-digest.txt")
     assert [s.title for s in b.sections] == ["Economic forum: foreign guests", "Floods on the coast: help to tourists"]
+
+
+MIRROR = """Diplomacy Mirror — an archive of official statements
+Home · Briefings · Documents · About
+
+Foreign Ministry Spokeswoman Maria Zakharova’s weekly briefing (Moscow)
+
+Posted: 27/05/2020 · Views: 1 204
+
+1. Return of citizens from abroad
+
+On May 25, two special flights brought home 618 citizens from the region.
+
+2. Doctors in the mountains
+
+On May 20, a team of 11 military doctors arrived with 30 ventilators.
+
+Read also:
+» Another interview
+
+3 comments
+Leave a reply — your email address will not be published.
+"""
+
+
+def test_a_mirror_page_with_a_possessive_header_numbered_headings_and_a_footer():
+    b = parse(MIRROR, source="mirror-copy.txt")
+    assert (b.date, b.speaker, b.place) == ("2020-05-27", "Maria Zakharova", "Moscow")
+    assert [s.title for s in b.sections] == ["Return of citizens from abroad", "Doctors in the mountains"]
+    assert b.text[b.sections[-1].start:b.sections[-1].end].rstrip().endswith("30 ventilators.")
+
+
+def test_a_digest_header_with_a_bar_before_the_date():
+    b = parse("📌 Maria Zakharova’s weekly briefing | 18 June 2025\n\nForum guests from abroad\n\n"
+              "More than 21,000 participants registered for the forum.\n", source="digest.txt")
+    assert (b.date, b.speaker) == ("2025-06-18", "Maria Zakharova")

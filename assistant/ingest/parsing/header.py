@@ -20,7 +20,9 @@ from assistant.text.lexicon import alternation, word_set
 
 _KIND = alternation("header_titles")
 _LEADING_KIND = re.compile(rf"^#*\s*{_KIND}(?!\w)", re.IGNORECASE)
-_TRAILING_KIND = re.compile(rf"^#*\s*(?P<who>.+?)\s+{_KIND}\s*$", re.IGNORECASE)
+# "<who> briefing", "<who>'s weekly briefing (<Place>)"
+_TRAILING_KIND = re.compile(rf"^#*\s*(?P<who>.+?)\s+{_KIND}\s*(?:\((?P<place>[^()]{{2,40}})\))?\s*$", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"['’]s$")
 _CONNECTOR = re.compile(rf"(?<!\w){alternation('header_connectors')}\s+(?P<who>.+)$", re.IGNORECASE)
 _INITIALS_NAME = re.compile(r"^(?:\w\.\s?){1,2}\w{2,}$")  # "M.V.Zakharova", "М.В.Захаровой"
 
@@ -43,8 +45,8 @@ def is_title_line(text: str) -> bool:
         return False
     if _LEADING_KIND.match(text):
         return True
-    first = text.split(",", 1)[0]
-    return find_date(text) is not None and bool(_TRAILING_KIND.match(first))
+    trailing = _TRAILING_KIND.match(re.split(r",|\s\|\s", text, maxsplit=1)[0])
+    return trailing is not None and (find_date(text) is not None or bool(_POSSESSIVE.search(trailing["who"])))
 
 
 def _who(part: str) -> str | None:
@@ -56,7 +58,7 @@ def _who(part: str) -> str | None:
         who = part[_LEADING_KIND.match(part).end():]
     else:
         m = _TRAILING_KIND.match(part)
-        who = m.group("who") if m else ""
+        who = _POSSESSIVE.sub("", m.group("who")) if m else ""
     who = who.strip(" #,")
     return who if any(ch.isupper() for ch in who) else None
 
@@ -66,12 +68,14 @@ def _split_title(title: str) -> tuple[str | None, str | None, str | None]:
     them is "<kind> <who>[, <place>]"."""
     found = find_date_span(title)
     head = title[: found[1]] if found else title
-    parts = [p.strip() for p in head.split(",") if p.strip()]
+    parts = [p.strip() for p in re.split(r",|\s\|\s", head) if p.strip()]  # "… briefing | 18 June 2025"
     if not parts:
         return (found[0] if found else None), None, None
     place = None
     if len(parts) > 1 and len(parts[-1].split()) <= 4 and parts[-1][0].isupper() and not find_date(parts[-1]):
         place = parts[-1]
+    elif (trailing := _TRAILING_KIND.match(parts[0])) and trailing["place"]:
+        place = trailing["place"]
     return (found[0] if found else None), _who(parts[0]), place
 
 

@@ -27,7 +27,7 @@ BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 # the phrase alone on its line, or after a symbol ("📎 Full transcript: ..."), or a copyright line
-PAGE_END = re.compile(rf"^(?:{alternation('page_end')}\s*:?|[^\w\s]+\s*{alternation('page_end')}(?!\w).{{0,80}}|©.*)$",
+PAGE_END = re.compile(rf"^(?:{alternation('page_end')}\s*(?::.{{0,80}})?|[^\w\s]+\s*{alternation('page_end')}(?!\w).{{0,80}}|©.*)$",
                       re.IGNORECASE)
 QUESTION_LINE = re.compile(rf"^{alternation('question_labels')}(?:\s*\([^)]{{0,80}}\))?\s*[:.]\s*", re.IGNORECASE)
 ANSWER_LINE = re.compile(rf"^((?:{_CAP}[\w'’.-]+\s){{0,3}}{_CAP}[\w'’.-]+)(?:\s*\([^)]{{0,60}}\))?\s*:\s+")
@@ -35,6 +35,7 @@ _BULLET = r"[•·*\-–—▪◾■□◦‣➤►🔸🔹🔶🔷]\ufe0f?"
 BULLET = re.compile(rf"^{_BULLET}\s+")
 LIST_ITEM = re.compile(rf"^(?:\d{{1,3}}[.)]|{_BULLET})\s+")
 MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
+HEADING_NUMBER = re.compile(r"^(?:#{1,6}\s+)?\d{1,2}[.)]\s+(?=\S)")  # "1. " before a heading without contents
 HASHTAG_HEADING = re.compile(r"^#(\w{2,60})$")
 SENTENCE_FINAL = tuple(".!?…;:,")
 FUZZY_TITLE = 0.85  # difflib ratio above which two folded titles are the same title

@@ -4,8 +4,8 @@ lines."""
 
 from __future__ import annotations
 
-from assistant.ingest.parsing.lines import (HASHTAG_HEADING, MARKDOWN_HEADING, Line, content_lines, is_boilerplate,
-                                            looks_like_heading, same_title, title_key)
+from assistant.ingest.parsing.lines import (HASHTAG_HEADING, HEADING_NUMBER, MARKDOWN_HEADING, Line, content_lines,
+                                            is_boilerplate, looks_like_heading, same_title, title_key)
 
 Head = tuple[int, str, bool]  # (line index, title, from_toc)
 
@@ -42,7 +42,7 @@ def _heading_like(lines: list[Line], stop: int | None = None) -> list[Head]:
     for pos, idx in enumerate(nonblank):
         nxt = region[nonblank[pos + 1]] if pos + 1 < len(nonblank) else None
         if looks_like_heading(region[idx], nxt):
-            heads.append((idx, MARKDOWN_HEADING.sub("", region[idx].text).strip(), False))
+            heads.append((idx, HEADING_NUMBER.sub("", MARKDOWN_HEADING.sub("", region[idx].text)).strip(), False))
     return heads
 
 
