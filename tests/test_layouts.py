@@ -245,6 +245,10 @@ def test_russian_transcript():
     ("Posted: 27/05/2020 · Views: 3", ("2020-05-27", 8, 18)),
     ("Moscow, Wednesday, 14 February 2024", ("2024-02-14", 8, 35)),
     ("on 31.02.2022", None),
+    # ordinals, abbreviated months and weekdays
+    ("Kazan, Thursday 28th September 2023", ("2023-09-28", 7, 35)),
+    ("Moscow, Thu, 19 Dec 2019", ("2019-12-19", 8, 24)),
+    ("on September 28th, 2023", ("2023-09-28", 3, 23)),
 ])
 def test_find_date_span(text, expected):
     assert find_date_span(text) == expected

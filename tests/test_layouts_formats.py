@@ -129,3 +129,15 @@ def test_a_digest_header_with_a_bar_before_the_date():
     b = parse("📌 Maria Zakharova’s weekly briefing | 18 June 2025\n\nForum guests from abroad\n\n"
               "More than 21,000 participants registered for the forum.\n", source="digest.txt")
     assert (b.date, b.speaker) == ("2025-06-18", "Maria Zakharova")
+
+
+def test_a_title_in_the_form_of_a_speaker_label_and_a_follow_up_question():
+    b = parse("Briefing by Foreign Ministry Spokeswoman Maria Zakharova, Moscow, March 5, 2020\n\n"
+              "Coronavirus: assistance to citizens abroad\n\n"
+              "Since February 1, our embassies have received over 9,400 requests from citizens.\n\n"
+              "Answers to media questions:\n\nVisit to Finland\n\n"
+              "Question: When will the Minister go to Helsinki?\n\nMaria Zakharova: On March 10.\n\n"
+              "Follow-up question: Whom will he meet?\n\nMaria Zakharova: The President and the Minister.\n")
+    assert [s.title for s in b.sections] == ["Coronavirus: assistance to citizens abroad", "Visit to Finland"]
+    assert [e.question for e in b.sections[1].exchanges] == ["When will the Minister go to Helsinki?",
+                                                             "Whom will he meet?"]

@@ -141,8 +141,13 @@ def never_a_title(text: str) -> bool:
     """Lines that look short enough to be headings but never are: labels, page furniture,
     contents headings, document numbers and date lines."""
     return (not text or bool(BOILERPLATE.match(text)) or bool(QUESTION_LINE.match(text))
-            or bool(ANSWER_LINE.match(text)) or is_contents_heading(text) or is_media_heading(text)
-            or is_date_line(text))
+            or _speaker_turn(text) or is_contents_heading(text) or is_media_heading(text) or is_date_line(text))
+
+
+def _speaker_turn(text: str) -> bool:
+    """"Name: what they said." — not "Coronavirus: assistance to citizens abroad", a title in the
+    same form (short, no sentence punctuation at its end)."""
+    return bool(ANSWER_LINE.match(text)) and (text.endswith(SENTENCE_FINAL) or len(text.split()) > 15)
 
 
 def looks_like_heading(line: Line, nxt: Line | None) -> bool:
