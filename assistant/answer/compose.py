@@ -12,7 +12,7 @@ occurs verbatim in a chosen sentence and answers the question's type."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from assistant.answer.answer_types import AnswerType, expected_answer
@@ -90,6 +90,24 @@ def pick_lead(sentence: str, question: str, wanted: AnswerType | None, tagger: E
     return found[0].text
 
 
+def _lead_of(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagger) -> str | None:
+    """The phrase picked from the best-scoring sentence, else a person's name or a date from the
+    quoted sentence after it when the same speaker goes on: the specifics often follow the
+    sentence that names the topic ("Lavrov will visit Helsinki." "He will meet President
+    Niinisto.")."""
+    wanted = expected_answer(question)
+    best = max(sentences, key=lambda e: e.score)
+    lead = pick_lead(best.body, question, wanted, tagger)
+    after = next((e for e in sentences if e.ref == best.ref and e.position == best.position + 1 and e.continues),
+                 None)
+    if lead is None and after is not None and wanted is not None and wanted.name in _FOLLOWING_LABELS:
+        lead = pick_lead(after.body, question, replace(wanted, labels=_FOLLOWING_LABELS[wanted.name]), tagger)
+    return lead
+
+
+_FOLLOWING_LABELS = {"person": frozenset({"PERSON"}), "date": frozenset({"DATE"})}  # not a body, not a time
+
+
 def compose(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagger,
             lead: str | None = None) -> Composed:
     """The answer text from the chosen evidence sentences (in reading order), numbered 1.. in
@@ -99,8 +117,7 @@ def compose(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagg
     ordered = sorted(sentences, key=lambda e: (e.ref.briefing_id, e.ref.section_index, e.position))
     citations = [Citation.from_evidence(i + 1, e) for i, e in enumerate(ordered)]
     if lead is None:
-        best = max(sentences, key=lambda e: e.score)
-        lead = pick_lead(best.body, question, expected_answer(question), tagger)
+        lead = _lead_of(sentences, question, tagger)
     quotes = " ".join(f"“{clean(e.body)}” [{i + 1}]" for i, e in enumerate(ordered))
     lead = clean(lead) if lead else None
     if not lead:
