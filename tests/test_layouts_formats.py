@@ -141,3 +141,11 @@ def test_a_title_in_the_form_of_a_speaker_label_and_a_follow_up_question():
     assert [s.title for s in b.sections] == ["Coronavirus: assistance to citizens abroad", "Visit to Finland"]
     assert [e.question for e in b.sections[1].exchanges] == ["When will the Minister go to Helsinki?",
                                                              "Whom will he meet?"]
+
+
+def test_an_inline_read_also_link_between_sections_does_not_end_the_page():
+    b = parse("Briefing by Foreign Ministry Spokeswoman Maria Zakharova, Moscow,September 9, 2021\n\n"
+              "Voting abroad\n\nCitizens abroad will vote at 359 polling stations in 144 countries.\n\n"
+              "Read also: Lavrov on the prospects of the dialogue\n\n"
+              "Evacuation from the capital\n\nFour aircraft evacuated 384 people to Russia.\n")
+    assert [s.title for s in b.sections] == ["Voting abroad", "Evacuation from the capital"]

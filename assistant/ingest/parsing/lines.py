@@ -27,7 +27,7 @@ BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 # the phrase alone on its line, or after a symbol ("📎 Full transcript: ..."), or a copyright line
-PAGE_END = re.compile(rf"^(?:{alternation('page_end')}\s*(?::.{{0,80}})?|[^\w\s]+\s*{alternation('page_end')}(?!\w).{{0,80}}|©.*)$",
+PAGE_END = re.compile(rf"^(?:{alternation('page_end')}\s*:?|[^\w\s]+\s*{alternation('page_end')}(?!\w).{{0,80}}|©.*)$",
                       re.IGNORECASE)
 QUESTION_LINE = re.compile(rf"^{alternation('question_labels')}(?:\s*\([^)]{{0,80}}\))?\s*[:.]\s*", re.IGNORECASE)
 ANSWER_LINE = re.compile(rf"^((?:{_CAP}[\w'’.-]+\s){{0,3}}{_CAP}[\w'’.-]+)(?:\s*\([^)]{{0,60}}\))?\s*:\s+")
