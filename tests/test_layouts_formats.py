@@ -149,3 +149,13 @@ def test_an_inline_read_also_link_between_sections_does_not_end_the_page():
               "Read also: Lavrov on the prospects of the dialogue\n\n"
               "Evacuation from the capital\n\nFour aircraft evacuated 384 people to Russia.\n")
     assert [s.title for s in b.sections] == ["Voting abroad", "Evacuation from the capital"]
+
+
+def test_a_digest_names_whose_briefing_it_sums_up_and_a_statement_title_is_no_header():
+    b = parse("⚡️ Ministry digest | 19.05.2022\n\n🎙 Maria Zakharova’s briefing — the main points in brief.\n\n"
+              "Statement on the reconstruction conference\n\n"
+              "Russia was not invited to the conference and would not have attended in any case.\n\n"
+              "Grain exports\n\nThe ministry expects 30 million tonnes to be exported this season.\n",
+              source="2022-05-19-digest.txt")
+    assert (b.date, b.speaker) == ("2022-05-19", "Maria Zakharova")
+    assert [s.title for s in b.sections][-2:] == ["Statement on the reconstruction conference", "Grain exports"]

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from assistant.ingest.parsing.lines import (MARKDOWN_HEADING, Line, content_lines, is_contents_heading,
                                             is_date_line, is_media_heading)
-from assistant.text import find_date
+from assistant.text import STOPWORDS, find_date
 from assistant.text.dates import find_date_span
 from assistant.text.lexicon import alternation, word_set
 
@@ -23,6 +23,9 @@ _LEADING_KIND = re.compile(rf"^#*\s*{_KIND}(?!\w)", re.IGNORECASE)
 # "<who> briefing", "<who>'s weekly briefing (<Place>)"
 _TRAILING_KIND = re.compile(rf"^#*\s*(?P<who>.+?)\s+{_KIND}\s*(?:\((?P<place>[^()]{{2,40}})\))?\s*$", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s$")
+# "Maria Zakharova’s briefing — the main points", "Zakharova's weekly briefing: five things to know"
+_POSSESSIVE_KIND = re.compile(rf"(?P<who>(?:[A-ZА-Я][\w.-]+\s+){{0,3}}[A-ZА-Я][\w.-]+)['’]s\s+{_KIND}(?!\w)",
+                              re.IGNORECASE)
 _CONNECTOR = re.compile(rf"(?<!\w){alternation('header_connectors')}\s+(?P<who>.+)$", re.IGNORECASE)
 _INITIALS_NAME = re.compile(r"^(?:\w\.\s?){1,2}\w{2,}$")  # "M.V.Zakharova", "М.В.Захаровой"
 
@@ -43,8 +46,8 @@ def is_title_line(text: str) -> bool:
     next to a date ("#Zakharova briefing, 17 August 2022")."""
     if len(text) >= 300 or is_media_heading(text) or is_contents_heading(text):
         return False
-    if _LEADING_KIND.match(text):
-        return True
+    if _LEADING_KIND.match(text):  # "Briefing by <who>", not "Statement on <a topic>" (a section's title)
+        return find_date(text) is not None or _who(text.split(",", 1)[0]) is not None
     trailing = _TRAILING_KIND.match(re.split(r",|\s\|\s", text, maxsplit=1)[0])
     return trailing is not None and (find_date(text) is not None or bool(_POSSESSIVE.search(trailing["who"])))
 
@@ -60,6 +63,8 @@ def _who(part: str) -> str | None:
         m = _TRAILING_KIND.match(part)
         who = _POSSESSIVE.sub("", m.group("who")) if m else ""
     who = who.strip(" #,")
+    if not who or who.split()[0].lower() in STOPWORDS:  # "on the conference": a topic, not a speaker
+        return None
     return who if any(ch.isupper() for ch in who) else None
 
 
@@ -121,6 +126,8 @@ def parse_header(lines: list[Line], source_name: str, date_hint: str | None = No
     else:
         h.title = _first_line_title(content)
         h.date = find_date(h.title) if h.title else None
+    if not h.speaker:  # a digest or news page names whose briefing it sums up
+        h.speaker = next((m["who"] for ln in content if (m := _POSSESSIVE_KIND.search(ln.text))), None)
     h.date = _resolve_date(h, content, source_name, date_hint)
     return h
 
