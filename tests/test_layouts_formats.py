@@ -159,3 +159,37 @@ def test_a_digest_names_whose_briefing_it_sums_up_and_a_statement_title_is_no_he
               source="2022-05-19-digest.txt")
     assert (b.date, b.speaker) == ("2022-05-19", "Maria Zakharova")
     assert [s.title for s in b.sections][-2:] == ["Statement on the reconstruction conference", "Grain exports"]
+
+
+WRAPPED_LINE = "The ministers will review the agreements reached during the visit of"
+
+
+def test_a_hard_wrapped_text_from_a_pdf_is_joined_into_paragraphs():
+    paragraph = "\n".join([WRAPPED_LINE, "the President to Russia in August and the delivery of 200 trucks and",
+                           "the training of geologists at Russian universities."])
+    pages = "\n\n".join(["1. Talks with the Foreign Minister of a friendly country in the south", paragraph] * 6)
+    text = normalise(pages.replace("the training", "the\n\nBriefing, 20 June 2019        Page 1 of 3\n\ntraining", 1))
+    assert f"{WRAPPED_LINE} the President to Russia" in text and "Page 1 of 3" not in text
+    assert "200 trucks and the training of geologists" in text
+    assert "1. Talks with the Foreign Minister of a friendly country in the south\n\n" in text
+
+
+def test_a_text_with_one_paragraph_per_line_is_left_as_it_is():
+    text = f"Talks with the minister\n\n{WRAPPED_LINE * 3}.\nQuestion: When?\n"
+    assert normalise(text) == text
+
+
+def test_rule_lines_are_blank_lines():
+    assert normalise("Summit in Paris\n=============\n\nThe summit took place.\n") == \
+        "Summit in Paris\n\n\nThe summit took place.\n"
+
+
+def test_a_pdf_page_whose_header_wraps_and_whose_headings_repeat_the_numbered_contents():
+    body = "The ministers will review the agreements reached during the visit of the President."
+    b = parse("BRIEFING BY FOREIGN MINISTRY SPOKESWOMAN\nMARIA ZAKHAROVA\nMoscow, 20 June 2019\n\nContents\n"
+              "1. Talks with the Foreign Minister of Mozambique\n2. Teachers in Armenian schools\n\n"
+              f"1. Talks with the Foreign Minister of Mozambique\n\n{body}\n\n2. Teachers in Armenian schools\n\n"
+              "Forty-seven teachers will work in schools in Armenia from September 1.\n")
+    assert (b.date, b.speaker, b.place) == ("2019-06-20", "Maria Zakharova", "Moscow")
+    assert [s.title for s in b.sections] == ["Talks with the Foreign Minister of Mozambique",
+                                            "Teachers in Armenian schools"]

@@ -110,6 +110,22 @@ def _place_before_date(text: str) -> str | None:
     return None
 
 
+def _cased(title: str) -> str:
+    """An all-capitals header ("BRIEFING BY … MARIA ZAKHAROVA") read in title case."""
+    return title.title() if title.isupper() else title
+
+
+def _name_only(text: str) -> bool:
+    """A short line of capitalised words only (a name wrapped onto the line under the header)."""
+    words = text.split()
+    return 1 <= len(words) <= 4 and all(w[0].isupper() and w.replace("-", "").replace(".", "").isalpha()
+                                        for w in words)
+
+
+def _names_someone(who: str | None) -> bool:
+    return bool(who) and any(_name_word(w) for w in _cased(who).split())
+
+
 def parse_header(lines: list[Line], source_name: str, date_hint: str | None = None) -> Header:
     """The header among ``lines`` (the part of the page before the table of contents)."""
     content = content_lines(lines)
@@ -118,9 +134,10 @@ def parse_header(lines: list[Line], source_name: str, date_hint: str | None = No
     if title_line is not None:
         h.title, h.from_title_line = MARKDOWN_HEADING.sub("", title_line.text).lstrip("#").strip(), True
         h.line = lines.index(title_line)
-        # an all-capitals header ("BRIEFING BY … MARIA ZAKHAROVA") is read in title case
-        h.date, h.speaker, h.place = _split_title(h.title.title() if h.title.isupper() else h.title)
-        following = content[content.index(title_line) + 1:][:1]
+        following = content[content.index(title_line) + 1:][:2]
+        if following and _name_only(following[0].text) and not _names_someone(_split_title(_cased(h.title))[1]):
+            h.title = f"{h.title} {following.pop(0).text}"  # "BRIEFING BY … SPOKESWOMAN" / "MARIA ZAKHAROVA"
+        h.date, h.speaker, h.place = _split_title(_cased(h.title))
         if following and not (h.date or h.place):  # "Moscow, Wednesday, 14 February 2024" below it
             h.place = _place_before_date(following[0].text)
     else:
