@@ -193,3 +193,16 @@ def test_a_pdf_page_whose_header_wraps_and_whose_headings_repeat_the_numbered_co
     assert (b.date, b.speaker, b.place) == ("2019-06-20", "Maria Zakharova", "Moscow")
     assert [s.title for s in b.sections] == ["Talks with the Foreign Minister of Mozambique",
                                             "Teachers in Armenian schools"]
+
+
+def test_a_digests_symbol_labelled_question_and_answer():
+    b = parse("Maria Zakharova’s briefing | 19.05.2022\n\n1\ufe0f\u20e3 Grain exports from the region\n\n"
+              "🔸 The ministry expects 30 million tonnes to be exported this season.\n\n"
+              "2\ufe0f\u20e3 Q&A: the Council of the Baltic Sea States\n\n"
+              "❓ What will happen to Russia’s participation in the Council?\n\n"
+              "💬 Zakharova: Russia has decided to withdraw from the organisation. The notification was sent on "
+              "May 17.\n", source="digest.txt")
+    media = [s for s in b.sections if s.kind == "media_question"]
+    assert [s.title for s in media] == ["Q&A: the Council of the Baltic Sea States"]
+    assert media[0].exchanges[0].question == "What will happen to Russia’s participation in the Council?"
+    assert media[0].exchanges[0].answer.startswith("Russia has decided to withdraw")

@@ -92,6 +92,12 @@ def test_a_day_without_briefing_words_dates_the_briefing_held_that_day_else_the_
     assert said.attempts == () and said.missing
 
 
+def test_the_ministry_as_the_actor_of_an_event_does_not_date_the_briefing():
+    question = "How many citizens returned home with the help of the Foreign Ministry in March 2020?"
+    assert not parse_scope(question).strict
+    assert plan_search(parse_scope(question), None, DATES).attempts == (None,)
+
+
 def test_a_weekday_is_part_of_the_date():
     question = "At the Wednesday, 6 July 2022 briefing, how many citizens were evacuated?"
     scope = parse_scope(question)

@@ -19,7 +19,8 @@ _ORDINAL = r"(?:st|nd|rd|th)?"  # "28th September 2023"
 _DATE_PATTERNS = [
     re.compile(rf"{WEEKDAY}?\b(?P<d>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<m>{MONTH_PATTERN})\.?,?\s+(?P<y>\d{{4}})",
                re.IGNORECASE),
-    re.compile(rf"{WEEKDAY}?\b(?P<m>{MONTH_PATTERN})\.?\s+(?P<d>\d{{1,2}}){_ORDINAL},?\s+(?P<y>\d{{4}})", re.IGNORECASE),
+    re.compile(rf"{WEEKDAY}?\b(?P<m>{MONTH_PATTERN})\.?\s+(?P<d>\d{{1,2}}){_ORDINAL},?\s+(?P<y>\d{{4}})",
+               re.IGNORECASE),
     re.compile(rf"{WEEKDAY}?\b(?P<y>\d{{4}})-(?P<m>\d{{2}})-(?P<d>\d{{2}})\b", re.IGNORECASE),
     # day first, as the ministry and European sites write it ("21.09.2022", "27/05/2020")
     re.compile(rf"{WEEKDAY}?\b(?P<d>\d{{1,2}})(?P<sep>[./])(?P<m>\d{{1,2}})(?P=sep)(?P<y>\d{{4}})\b", re.IGNORECASE),

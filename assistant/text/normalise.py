@@ -24,7 +24,8 @@ def normalise(text: str) -> str:
 
 _RULE_LINE = re.compile(r"(?m)^[ \t]*([=\-_~*#━─═—–·•])\1{2,}[ \t]*$")
 WRAP_WIDTH = 110  # a text whose lines are all at most this long, many of them long, is hard-wrapped
-_PAGE_FOOTER = re.compile(r"^.{0,80}\b(?:page|стр\.?|страница)\s+\d{1,4}\s+(?:of|из|/)\s+\d{1,4}\s*$|^\s*\d{1,4}\s*$",
+_PAGE_FOOTER = re.compile(r"^.{0,80}\b(?:page|стр\.?|страница)\s+\d{1,4}\s+(?:of|из|/)\s+\d{1,4}\s*$"
+                          r"|^\s*\d{1,4}\s*$",
                           re.IGNORECASE)  # "Briefing, 20 June 2019     Page 1 of 3", a bare page number
 
 

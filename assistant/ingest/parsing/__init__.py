@@ -15,9 +15,9 @@ from pathlib import Path
 from assistant.errors import InputError, ParseError
 from assistant.ingest.parsing.header import Header, parse_header, speaker_name
 from assistant.ingest.parsing.html import html_to_text, looks_like_html
-from assistant.ingest.parsing.lines import (ANSWER_LINE, BOILERPLATE, BULLET, HASHTAG_HEADING, PAGE_END, QUESTION_LINE,
-                                            Line, content_lines, contents_title, is_media_heading, split_lines,
-                                            strip_item)
+from assistant.ingest.parsing.lines import (ANSWER_LINE, BOILERPLATE, BULLET, HASHTAG_HEADING, HEADING_NUMBER,
+                                            PAGE_END, QUESTION_LINE, Line, content_lines, contents_title,
+                                            is_media_heading, split_lines, strip_item)
 from assistant.ingest.parsing.media import Piece, align_pieces, derived_title, split_pieces, title_above_question
 from assistant.ingest.parsing.statements import statement_sections, unmatched_after
 from assistant.ingest.parsing.toc import Toc, parse_toc
@@ -93,7 +93,7 @@ def _media(pieces: list[Piece], titles: list[str]) -> list[Section]:
                      answer_start=p.a_lines[0].start if p.a_lines else p.q_lines[-1].end,
                      answer_end=p.a_lines[-1].end if p.a_lines else p.q_lines[-1].end)
             for p in group)
-        own = group[0].heading.text if group[0].heading is not None else None
+        own = HEADING_NUMBER.sub("", group[0].heading.text) if group[0].heading is not None else None
         sections.append(Section(index=0, title=title or own or derived_title(group[0].question),
                                 kind="media_question", start=group[0].start, end=group[-1].end,
                                 body_start=group[0].body_start, exchanges=exchanges,

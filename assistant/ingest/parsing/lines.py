@@ -29,8 +29,12 @@ BOILERPLATE = re.compile(
 # the phrase alone on its line, or after a symbol ("📎 Full transcript: ..."), or a copyright line
 PAGE_END = re.compile(rf"^(?:{alternation('page_end')}\s*:?|[^\w\s]+\s*{alternation('page_end')}(?!\w).{{0,80}}|©.*)$",
                       re.IGNORECASE)
-QUESTION_LINE = re.compile(rf"^{alternation('question_labels')}(?:\s*\([^)]{{0,80}}\))?\s*[:.]\s*", re.IGNORECASE)
-ANSWER_LINE = re.compile(rf"^((?:{_CAP}[\w'’.-]+\s){{0,3}}{_CAP}[\w'’.-]+)(?:\s*\([^)]{{0,60}}\))?\s*:\s+")
+# "Question:", "Question (TASS):", "Q.", or a symbol label that needs no colon ("❓ What …")
+QUESTION_LINE = re.compile(rf"^{alternation('question_labels')}(?:\s*\([^)]{{0,80}}\))?(?:\s*[:.]|(?<=[^\w\s)]))\s*",
+                           re.IGNORECASE)
+# "Maria Zakharova:", "Zakharova (TASS):", after a digest's symbol ("💬 Zakharova: …")
+ANSWER_LINE = re.compile(rf"^(?:[^\w\s]{{1,3}}\s*)?((?:{_CAP}[\w'’.-]+\s){{0,3}}{_CAP}[\w'’.-]+)"
+                         rf"(?:\s*\([^)]{{0,60}}\))?\s*:\s+")
 _BULLET = r"[•·*\-–—▪◾■□◦‣➤►🔸🔹🔶🔷]\ufe0f?"
 BULLET = re.compile(rf"^{_BULLET}\s+")
 LIST_ITEM = re.compile(rf"^(?:\d{{1,3}}[.)]|{_BULLET})\s+")
