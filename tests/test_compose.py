@@ -109,3 +109,18 @@ def test_a_name_or_date_may_lead_from_the_sentence_after_the_best_one():
         update={"position": 1, "continues": True, "ref": first.ref})
     tagger.table["He will meet the Contact Group."] = [("the Contact Group", "ORG")]
     assert compose([first, only_body], "Whom will the Minister meet in Helsinki?", tagger).lead is None
+
+
+def test_who_said_it_is_answered_by_the_speaker_label_of_the_quoted_turn():
+    asked = "Question: How many pilgrims could perform the Hajj this year?"
+    answer = "Andrei Kalinin: Saudi Arabia allocated a quota of 13,000 pilgrims to Russia."
+    tagger = StubTagger({asked[len("Question: "):]: [], answer[len("Andrei Kalinin: "):]: [("13,000", "CARDINAL")],
+                         "Andrei Kalinin": [("Andrei Kalinin", "PERSON")]})
+    first = _item(1, asked, 1.0).model_copy(update={"position": 0, "label": len("Question: ")})
+    second = _item(2, answer, 0.9).model_copy(update={"position": 1, "label": len("Andrei Kalinin: "),
+                                                      "ref": first.ref})
+    c = compose([first, second], "Who answered the question about the Hajj quota?", tagger)
+    assert c.lead == "Andrei Kalinin" and c.text.startswith("Andrei Kalinin [2] — ")
+    # not without a verb of speaking, and never the journalist's label
+    assert compose([first, second], "Who allocated the Hajj quota?", tagger).lead is None
+    assert compose([first], "Who asked about the Hajj quota?", tagger).lead is None

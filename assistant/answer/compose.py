@@ -20,6 +20,7 @@ from assistant.answer.answerability import counted_noun, mentions_noun, noun_men
 from assistant.answer.entities import Entity, EntityTagger
 from assistant.models import Citation, EvidenceItem
 from assistant.text import strip_markers, terms
+from assistant.text.lexicon import phrases, word_set
 
 _LINK = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 
@@ -92,17 +93,31 @@ def pick_lead(sentence: str, question: str, wanted: AnswerType | None, tagger: E
 
 def _lead_of(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagger) -> str | None:
     """The phrase picked from the best-scoring sentence, else a person's name or a date from the
-    quoted sentence after it when the same speaker goes on: the specifics often follow the
-    sentence that names the topic ("Lavrov will visit Helsinki." "He will meet President
-    Niinisto.")."""
+    quoted sentence after it when the same speaker goes on (the specifics often follow the
+    sentence that names the topic: "Lavrov will visit Helsinki." "He will meet President
+    Niinisto."); for "who said …", else the speaker label that opens one of those two sentences."""
     wanted = expected_answer(question)
     best = max(sentences, key=lambda e: e.score)
     lead = pick_lead(best.body, question, wanted, tagger)
-    after = next((e for e in sentences if e.ref == best.ref and e.position == best.position + 1 and e.continues),
-                 None)
-    if lead is None and after is not None and wanted is not None and wanted.name in _FOLLOWING_LABELS:
+    after = next((e for e in sentences if e.ref == best.ref and e.position == best.position + 1), None)
+    if lead is None and after is not None and after.continues and wanted is not None \
+            and wanted.name in _FOLLOWING_LABELS:
         lead = pick_lead(after.body, question, replace(wanted, labels=_FOLLOWING_LABELS[wanted.name]), tagger)
+    if lead is None and wanted is not None and wanted.name == "person" and _asks_speaker(question):
+        lead = next((name for e in (best, after) if e is not None and (name := _speaker(e))), None)
     return lead
+
+
+def _asks_speaker(question: str) -> bool:
+    return any(w in word_set("speech_verbs") for w in re.findall(r"\w+", question.lower()))
+
+
+def _speaker(e: EvidenceItem) -> str | None:
+    """The name in the speaker label a sentence opens with ("Maria Zakharova:"), not a
+    journalist's ("Question (TASS):")."""
+    name = e.text[:e.label].strip().rstrip(":").strip()
+    kind = name.split("(")[0].strip().lower()
+    return name if name and kind not in {q.lower() for q in phrases("question_labels")} else None
 
 
 _FOLLOWING_LABELS = {"person": frozenset({"PERSON"}), "date": frozenset({"DATE"})}  # not a body, not a time
@@ -122,7 +137,7 @@ def compose(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagg
     lead = clean(lead) if lead else None
     if not lead:
         return Composed(quotes, citations, None, list(ordered))
-    home = next((i + 1 for i, e in enumerate(ordered) if lead.lower() in " ".join(e.body.split()).lower()), 1)
+    home = next((i + 1 for i, e in enumerate(ordered) if lead.lower() in " ".join(e.text.split()).lower()), 1)
     text = f"{lead} [{home}] — {quotes}"  # the lead cites the sentence it is copied from
     return Composed(text, citations, lead, list(ordered))
 
