@@ -95,13 +95,21 @@ def read_source(path: str | Path, max_bytes: int, *, data: bytes | None = None) 
     text, encoding = decode(data, path)
     if not text.strip():
         raise SourceError(path, "empty file")
+    text, is_html = _as_markup(p.suffix.lower(), text)
+    return SourceDocument(str(path), text, encoding, content_hash(data), is_html)
+
+
+def _as_markup(suffix: str, text: str) -> tuple[str, bool]:
+    """(text, whether it is HTML): a Markdown file is rendered to HTML ('#' headings, '**'
+    emphasis, lists)."""
     head = text[:2000].lower()
-    is_html = p.suffix.lower() in HTML_SUFFIXES or "<html" in head or "<!doctype html" in head
-    if not is_html and p.suffix.lower() in MARKDOWN_SUFFIXES:
+    if suffix in HTML_SUFFIXES or "<html" in head or "<!doctype html" in head:
+        return text, True
+    if suffix in MARKDOWN_SUFFIXES:
         import markdown
 
-        text, is_html = markdown.markdown(text), True  # '#' headings, '**' emphasis, lists: as HTML
-    return SourceDocument(str(path), text, encoding, content_hash(data), is_html)
+        return markdown.markdown(text), True
+    return text, False
 
 
 def expand_paths(paths: list[str | Path]) -> tuple[list[Path], list[SourceError]]:
