@@ -22,13 +22,13 @@ from typing import Literal, Sequence
 from dateutil import parser as date_parser
 
 from assistant.models import Filters
-from assistant.text.dates import ENGLISH_MONTHS, WEEKDAY, date_to_int, long_date
+from assistant.text.dates import ENGLISH_MONTH_ABBREVIATIONS, ENGLISH_MONTHS, WEEKDAY, date_to_int, long_date
 from assistant.text.lexicon import word_map, word_set
 from assistant.text.terms import QUESTION_WORDS, STOPWORDS
 
 Intent = Literal["fact", "last", "first", "which", "timeline"]
 
-_MONTH = "(?:" + "|".join(ENGLISH_MONTHS) + r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)"
+_MONTH = "(?:" + "|".join(ENGLISH_MONTHS) + "|(?:" + "|".join(ENGLISH_MONTH_ABBREVIATIONS) + r")\.?)"
 _ORD = r"(?:st|nd|rd|th)?"
 _DATE = re.compile(
     rf"(?P<day>{WEEKDAY}?(?:\b\d{{1,2}}{_ORD}\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}\b"

@@ -10,6 +10,7 @@ from assistant.text.lexicon import alternation, word_map
 
 MONTHS: dict[str, int] = {name: int(n) for name, n in word_map("months").items()}
 ENGLISH_MONTHS: tuple[str, ...] = tuple(name.capitalize() for name in MONTHS if name.isascii())[:12]
+ENGLISH_MONTH_ABBREVIATIONS: tuple[str, ...] = tuple(name.capitalize() for name in MONTHS if name.isascii())[12:]
 MONTH_PATTERN = "|".join(sorted(MONTHS, key=len, reverse=True))
 ENGLISH_MONTH_PATTERN = "(?:" + "|".join(ENGLISH_MONTHS) + ")"
 
