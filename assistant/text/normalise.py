@@ -33,20 +33,18 @@ def _without_page_breaks(lines: list[str]) -> list[str]:
     """A wrapped text's page footers dropped; a paragraph broken by one ("… by the" / footer /
     "patient work …") is one again."""
     out: list[str] = []
+    broken = False  # a page footer was just dropped, with the blank lines around it
     for line in lines:
         if _PAGE_FOOTER.match(line):
             while out and not out[-1].strip():
                 out.pop()
-            out.append("\x00")  # where a page ended
-            continue
-        if out and out[-1] == "\x00":
-            if not line.strip():
-                continue
-            out.pop()
-            if not (out and out[-1].strip() and line[:1].islower()):
-                out.append("")
-        out.append(line)
-    return [x for x in out if x != "\x00"]
+            broken = True
+        elif not (broken and not line.strip()):
+            if broken and not (out and out[-1].strip() and line[:1].islower()):
+                out.append("")  # the next page starts a new paragraph
+            out.append(line)
+            broken = False
+    return out
 
 
 _NEW_LINE_START = re.compile(r"^\s*(?:\d{1,3}[.)]\s|[-•–—*▪►»✓]|\S[^:]{0,40}:\s|\()")

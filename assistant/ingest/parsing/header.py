@@ -135,9 +135,10 @@ def parse_header(lines: list[Line], source_name: str, date_hint: str | None = No
         h.title, h.from_title_line = MARKDOWN_HEADING.sub("", title_line.text).lstrip("#").strip(), True
         h.line = lines.index(title_line)
         following = content[content.index(title_line) + 1:][:2]
-        if following and _name_only(following[0].text) and not _names_someone(_split_title(_cased(h.title))[1]):
-            h.title = f"{h.title} {following.pop(0).text}"  # "BRIEFING BY … SPOKESWOMAN" / "MARIA ZAKHAROVA"
         h.date, h.speaker, h.place = _split_title(_cased(h.title))
+        if following and _name_only(following[0].text) and not _names_someone(h.speaker):
+            h.title = f"{h.title} {following.pop(0).text}"  # "BRIEFING BY … SPOKESWOMAN" / "MARIA ZAKHAROVA"
+            h.date, h.speaker, h.place = _split_title(_cased(h.title))
         if following and not (h.date or h.place):  # "Moscow, Wednesday, 14 February 2024" below it
             h.place = _place_before_date(following[0].text)
     else:
