@@ -9,20 +9,18 @@ import unicodedata
 def normalise(text: str) -> str:
     """The normalised source text all spans refer to: NFC, Unix newlines, no BOM, no trailing
     spaces on a line, non-breaking spaces as spaces, a keycap number opening a line ("1️⃣") as
-    "1.", a rule line ("=====", "━━━━") as a blank line, hard-wrapped paragraphs (text from a PDF
-    or an e-mail) joined into lines, at most two blank lines in a row."""
+    "1.", hard-wrapped paragraphs (text from a PDF or an e-mail) joined into lines, at most two
+    blank lines in a row."""
     text = unicodedata.normalize("NFC", text).lstrip("\ufeff")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u00a0", " ").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = re.sub(r"(?m)^(\d{1,2})\ufe0f?\u20e3\s*", r"\1. ", text)  # keycap numbers ("1️⃣ ") number a line
     text = re.sub(r"[ \t\f\v]+\n", "\n", text)
-    text = _RULE_LINE.sub("", text)
     text = unwrap(text)
     text = re.sub(r"\n{4,}", "\n\n\n", text)
     return text.strip("\n") + "\n"
 
 
-_RULE_LINE = re.compile(r"(?m)^[ \t]*([=\-_~*#━─═—–·•])\1{2,}[ \t]*$")
 WRAP_WIDTH = 110  # a text whose lines are all at most this long, many of them long, is hard-wrapped
 _PAGE_FOOTER = re.compile(r"^.{0,80}\b(?:page|стр\.?|страница)\s+\d{1,4}\s+(?:of|из|/)\s+\d{1,4}\s*$"
                           r"|^\s*\d{1,4}\s*$",

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from assistant.ingest.parsing.lines import (MARKDOWN_HEADING, Line, content_lines, is_contents_heading,
                                             is_date_line, is_media_heading)
-from assistant.text import STOPWORDS, find_date
+from assistant.text import find_date
 from assistant.text.dates import find_date_span
 from assistant.text.lexicon import alternation, word_set
 
@@ -23,9 +23,6 @@ _LEADING_KIND = re.compile(rf"^#*\s*{_KIND}(?!\w)", re.IGNORECASE)
 # "<who> briefing", "<who>'s weekly briefing (<Place>)"
 _TRAILING_KIND = re.compile(rf"^#*\s*(?P<who>.+?)\s+{_KIND}\s*(?:\((?P<place>[^()]{{2,40}})\))?\s*$", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s$")
-# "Maria Zakharova’s briefing — the main points", "Zakharova's weekly briefing: five things to know"
-_POSSESSIVE_KIND = re.compile(rf"(?P<who>(?:[A-ZА-Я][\w.-]+\s+){{0,3}}[A-ZА-Я][\w.-]+)['’]s\s+{_KIND}(?!\w)",
-                              re.IGNORECASE)
 _CONNECTOR = re.compile(rf"(?<!\w){alternation('header_connectors')}\s+(?P<who>.+)$", re.IGNORECASE)
 _INITIALS_NAME = re.compile(r"^(?:\w\.\s?){1,2}\w{2,}$")  # "M.V.Zakharova", "М.В.Захаровой"
 
@@ -46,9 +43,9 @@ def is_title_line(text: str) -> bool:
     next to a date ("#Zakharova briefing, 17 August 2022")."""
     if len(text) >= 300 or is_media_heading(text) or is_contents_heading(text):
         return False
-    if _LEADING_KIND.match(text):  # "Briefing by <who>", not "Statement on <a topic>" (a section's title)
-        return find_date(text) is not None or _who(text.split(",", 1)[0]) is not None
-    trailing = _TRAILING_KIND.match(re.split(r",|\s\|\s", text, maxsplit=1)[0])
+    if _LEADING_KIND.match(text):
+        return True
+    trailing = _TRAILING_KIND.match(text.split(",", 1)[0])
     return trailing is not None and (find_date(text) is not None or bool(_POSSESSIVE.search(trailing["who"])))
 
 
@@ -63,8 +60,6 @@ def _who(part: str) -> str | None:
         m = _TRAILING_KIND.match(part)
         who = _POSSESSIVE.sub("", m.group("who")) if m else ""
     who = who.strip(" #,")
-    if not who or who.split()[0].lower() in STOPWORDS:  # "on the conference": a topic, not a speaker
-        return None
     return who if any(ch.isupper() for ch in who) else None
 
 
@@ -73,7 +68,7 @@ def _split_title(title: str) -> tuple[str | None, str | None, str | None]:
     them is "<kind> <who>[, <place>]"."""
     found = find_date_span(title)
     head = title[: found[1]] if found else title
-    parts = [p.strip() for p in re.split(r",|\s\|\s", head) if p.strip()]  # "… briefing | 18 June 2025"
+    parts = [p.strip() for p in head.split(",") if p.strip()]
     if not parts:
         return (found[0] if found else None), None, None
     place = None
@@ -110,22 +105,6 @@ def _place_before_date(text: str) -> str | None:
     return None
 
 
-def _cased(title: str) -> str:
-    """An all-capitals header ("BRIEFING BY … MARIA ZAKHAROVA") read in title case."""
-    return title.title() if title.isupper() else title
-
-
-def _name_only(text: str) -> bool:
-    """A short line of capitalised words only (a name wrapped onto the line under the header)."""
-    words = text.split()
-    return 1 <= len(words) <= 4 and all(w[0].isupper() and w.replace("-", "").replace(".", "").isalpha()
-                                        for w in words)
-
-
-def _names_someone(who: str | None) -> bool:
-    return bool(who) and any(_name_word(w) for w in _cased(who).split())
-
-
 def parse_header(lines: list[Line], source_name: str, date_hint: str | None = None) -> Header:
     """The header among ``lines`` (the part of the page before the table of contents)."""
     content = content_lines(lines)
@@ -134,18 +113,13 @@ def parse_header(lines: list[Line], source_name: str, date_hint: str | None = No
     if title_line is not None:
         h.title, h.from_title_line = MARKDOWN_HEADING.sub("", title_line.text).lstrip("#").strip(), True
         h.line = lines.index(title_line)
-        following = content[content.index(title_line) + 1:][:2]
-        h.date, h.speaker, h.place = _split_title(_cased(h.title))
-        if following and _name_only(following[0].text) and not _names_someone(h.speaker):
-            h.title = f"{h.title} {following.pop(0).text}"  # "BRIEFING BY … SPOKESWOMAN" / "MARIA ZAKHAROVA"
-            h.date, h.speaker, h.place = _split_title(_cased(h.title))
+        h.date, h.speaker, h.place = _split_title(h.title)
+        following = content[content.index(title_line) + 1:][:1]
         if following and not (h.date or h.place):  # "Moscow, Wednesday, 14 February 2024" below it
             h.place = _place_before_date(following[0].text)
     else:
         h.title = _first_line_title(content)
         h.date = find_date(h.title) if h.title else None
-    if not h.speaker:  # a digest or news page names whose briefing it sums up
-        h.speaker = next((m["who"] for ln in content if (m := _POSSESSIVE_KIND.search(ln.text))), None)
     h.date = _resolve_date(h, content, source_name, date_hint)
     return h
 

@@ -40,8 +40,6 @@ def html_to_text(html: str) -> str:
                         parent = child.parent
                         if parent is not None and parent.name == "ol":
                             out.append(f"{len(child.find_previous_siblings('li')) + 1}. ")
-                        elif parent is not None and parent.name == "ul":
-                            out.append("– ")  # a bullet, as in the text copies of the official pages
                     walk(child)
                     out.append("\n\n")
                 else:

@@ -29,12 +29,8 @@ BOILERPLATE = re.compile(
 # the phrase alone on its line, or after a symbol ("📎 Full transcript: ..."), or a copyright line
 PAGE_END = re.compile(rf"^(?:{alternation('page_end')}\s*:?|[^\w\s]+\s*{alternation('page_end')}(?!\w).{{0,80}}|©.*)$",
                       re.IGNORECASE)
-# "Question:", "Question (TASS):", "Q.", or a symbol label that needs no colon ("❓ What …")
-QUESTION_LINE = re.compile(rf"^{alternation('question_labels')}(?:\s*\([^)]{{0,80}}\))?(?:\s*[:.]|(?<=[^\w\s)]))\s*",
-                           re.IGNORECASE)
-# "Maria Zakharova:", "Zakharova (TASS):", after a digest's symbol ("💬 Zakharova: …")
-ANSWER_LINE = re.compile(rf"^(?:[^\w\s]{{1,3}}\s*)?((?:{_CAP}[\w'’.-]+\s){{0,3}}{_CAP}[\w'’.-]+)"
-                         rf"(?:\s*\([^)]{{0,60}}\))?\s*:\s+")
+QUESTION_LINE = re.compile(rf"^{alternation('question_labels')}(?:\s*\([^)]{{0,80}}\))?\s*[:.]\s*", re.IGNORECASE)
+ANSWER_LINE = re.compile(rf"^((?:{_CAP}[\w'’.-]+\s){{0,3}}{_CAP}[\w'’.-]+)(?:\s*\([^)]{{0,60}}\))?\s*:\s+")
 _BULLET = r"[•·*\-–—▪◾■□◦‣➤►🔸🔹🔶🔷]\ufe0f?"
 BULLET = re.compile(rf"^{_BULLET}\s+")
 LIST_ITEM = re.compile(rf"^(?:\d{{1,3}}[.)]|{_BULLET})\s+")
@@ -145,13 +141,8 @@ def never_a_title(text: str) -> bool:
     """Lines that look short enough to be headings but never are: labels, page furniture,
     contents headings, document numbers and date lines."""
     return (not text or bool(BOILERPLATE.match(text)) or bool(QUESTION_LINE.match(text))
-            or _speaker_turn(text) or is_contents_heading(text) or is_media_heading(text) or is_date_line(text))
-
-
-def _speaker_turn(text: str) -> bool:
-    """"Name: what they said." — not "Coronavirus: assistance to citizens abroad", a title in the
-    same form (short, no sentence punctuation at its end)."""
-    return bool(ANSWER_LINE.match(text)) and (text.endswith(SENTENCE_FINAL) or len(text.split()) > 15)
+            or bool(ANSWER_LINE.match(text)) or is_contents_heading(text) or is_media_heading(text)
+            or is_date_line(text))
 
 
 def looks_like_heading(line: Line, nxt: Line | None) -> bool:

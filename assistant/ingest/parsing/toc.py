@@ -38,8 +38,8 @@ def _ends_contents(lines: list[Line], i: int, toc: Toc, numbered_from: int) -> b
     item = strip_item(ln.text)
     is_item = bool(LIST_ITEM.match(ln.text))
     titles = toc.titles
-    if titles and title_key(item) == title_key(titles[0]):
-        return True  # the body starts by repeating the first title (numbered too: "1. <title>")
+    if titles and not is_item and title_key(item) == title_key(titles[0]):
+        return True  # the body starts by repeating the first title
     if titles and not is_item and any(LIST_ITEM.match(lines[k].text) for k in range(numbered_from, i)):
         return True  # an unnumbered line after numbered items (unless no item is numbered)
     return bool(QUESTION_LINE.match(ln.text)) or len(item) > 400 or (item.endswith((".", "?", "!")) and len(item) > 200)
