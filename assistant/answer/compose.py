@@ -94,8 +94,8 @@ def pick_lead(sentence: str, question: str, wanted: AnswerType | None, tagger: E
 def _lead_of(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagger) -> str | None:
     """The phrase picked from the best-scoring sentence, else a person's name or a date from the
     quoted sentence after it when the same speaker goes on (the specifics often follow the
-    sentence that names the topic: "Lavrov will visit Helsinki." "He will meet President
-    Niinisto."); for "who said …", else the speaker label that opens one of those two sentences."""
+    sentence that names the topic: "The minister will visit the capital." "He will meet the
+    President."); for "who said …", else the speaker label that opens one of those two sentences."""
     wanted = expected_answer(question)
     best = max(sentences, key=lambda e: e.score)
     lead = pick_lead(best.body, question, wanted, tagger)
@@ -113,7 +113,7 @@ def _asks_speaker(question: str) -> bool:
 
 
 def _speaker(e: EvidenceItem) -> str | None:
-    """The name in the speaker label a sentence opens with ("Maria Zakharova:"), not a
+    """The name in the speaker label a sentence opens with ("<Name>:"), not a
     journalist's ("Question (TASS):")."""
     name = e.text[:e.label].strip().rstrip(":").strip()
     kind = name.split("(")[0].strip().lower()

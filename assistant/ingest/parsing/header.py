@@ -97,7 +97,7 @@ def _first_line_title(content: list[Line]) -> str | None:
 
 
 def _place_before_date(text: str) -> str | None:
-    """The place of a date line under the header ("Moscow, Wednesday, 14 February 2024")."""
+    """The place of a date line under the header ("<Place>, Wednesday, 14 February 2024")."""
     found = find_date_span(text)
     parts = [p.strip() for p in text[: found[1]].split(",") if p.strip()] if found else []
     if len(parts) == 1 and len(parts[0].split()) <= 4 and parts[0][0].isupper():
@@ -115,7 +115,7 @@ def parse_header(lines: list[Line], source_name: str, date_hint: str | None = No
         h.line = lines.index(title_line)
         h.date, h.speaker, h.place = _split_title(h.title)
         following = content[content.index(title_line) + 1:][:1]
-        if following and not (h.date or h.place):  # "Moscow, Wednesday, 14 February 2024" below it
+        if following and not (h.date or h.place):  # "<Place>, Wednesday, …" below it
             h.place = _place_before_date(following[0].text)
     else:
         h.title = _first_line_title(content)
