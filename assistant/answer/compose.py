@@ -98,14 +98,22 @@ def _lead_of(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTag
     President."); for "who said …", else the speaker label that opens one of those two sentences."""
     wanted = expected_answer(question)
     best = max(sentences, key=lambda e: e.score)
-    lead = pick_lead(best.body, question, wanted, tagger)
     after = next((e for e in sentences if e.ref == best.ref and e.position == best.position + 1), None)
-    if lead is None and after is not None and after.continues and wanted is not None \
-            and wanted.name in _FOLLOWING_LABELS:
-        lead = pick_lead(after.body, question, replace(wanted, labels=_FOLLOWING_LABELS[wanted.name]), tagger)
-    if lead is None and wanted is not None and wanted.name == "person" and _asks_speaker(question):
-        lead = next((name for e in (best, after) if e is not None and (name := _speaker(e))), None)
-    return lead
+    return (pick_lead(best.body, question, wanted, tagger) or _following_lead(after, question, wanted, tagger)
+            or _speaker_lead((best, after), question, wanted))
+
+
+def _following_lead(after: EvidenceItem | None, question: str, wanted: AnswerType | None,
+                    tagger: EntityTagger) -> str | None:
+    if after is None or not after.continues or wanted is None or wanted.name not in _FOLLOWING_LABELS:
+        return None
+    return pick_lead(after.body, question, replace(wanted, labels=_FOLLOWING_LABELS[wanted.name]), tagger)
+
+
+def _speaker_lead(candidates: Sequence[EvidenceItem | None], question: str, wanted: AnswerType | None) -> str | None:
+    if wanted is None or wanted.name != "person" or not _asks_speaker(question):
+        return None
+    return next((name for e in candidates if e is not None and (name := _speaker(e))), None)
 
 
 def _asks_speaker(question: str) -> bool:
