@@ -1,6 +1,6 @@
-"""Do the answer-side rules added on 28 November (fourth session) earn their place? Each is
-switched back to the behaviour before it, alone, and the differences per QA file are printed
-(tune and held-out files reported separately by their names).
+"""Do the answer-side rules added on 28 November (fourth and fifth sessions) earn their place?
+Each is switched back to the behaviour before it, alone, and the differences per QA file are
+printed (tune and held-out files reported separately by their names).
 
     python scripts/ablate_answers.py QA.jsonl... --index IX [--corpus FILES...]
 """
@@ -8,12 +8,13 @@ switched back to the behaviour before it, alone, and the differences per QA file
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import assistant.offline  # noqa: F401,E402
-from assistant.answer import answerability, assistant as assistant_module, compose, scope  # noqa: E402
+from assistant.answer import answer_types, answerability, assistant as assistant_module, compose, scope  # noqa: E402
 from assistant.text import DATE_EXPRESSION  # noqa: E402
 from ablate_rules import METRICS, scores  # noqa: E402
 from assistant.tools.eval import load_qa  # noqa: E402
@@ -39,7 +40,24 @@ def _with_ministry(name: str):
 
 ORIGINAL = {"parse_scope": assistant_module.parse_scope, "word_set": scope.word_set,
             "_number_lead": compose._number_lead, "gives_count": answerability.gives_count,
-            "_FOLLOWING_LABELS": compose._FOLLOWING_LABELS, "_asks_speaker": compose._asks_speaker}
+            "_FOLLOWING_LABELS": compose._FOLLOWING_LABELS, "_asks_speaker": compose._asks_speaker,
+            "ANSWER_TYPES": answer_types.ANSWER_TYPES}
+NEVER = re.compile(r"(?!)")
+
+
+def _without_type(name: str) -> tuple:
+    """The answer types as before the fifth session's ``name``: "on what date" asked a date, only
+    "where" and "in which city/country/place/region" asked a place (not strictly), no sum."""
+    types = {t.name: t for t in ORIGINAL["ANSWER_TYPES"]}
+    if name == "calendar date":
+        both = f"{types['date'].asks.pattern}|{types['calendar date'].asks.pattern}"
+        types["date"] = dataclasses.replace(types["date"], asks=re.compile(both, re.I))
+    types[name] = dataclasses.replace(types[name], asks=NEVER)
+    if name == "named place":
+        old = r"^\s*(?:where|in (?:what|which) (?:city|country|place|region))\b"
+        types["place"] = dataclasses.replace(types["place"], asks=re.compile(old, re.I))
+    return tuple(types.values())
+
 
 
 def _strict_day(question: str):
@@ -57,6 +75,10 @@ RULES = {
     "a count's names may be in the paragraph before": [(answerability, "gives_count", _paragraph_only_count)],
     "a who/when lead from the next sentence": [(compose, "_FOLLOWING_LABELS", {})],
     "'who said' is answered by the speaker label": [(compose, "_asks_speaker", lambda q: False)],
+    "'on what date' asks a day on the calendar": [(answer_types, "ANSWER_TYPES", _without_type("calendar date"))],
+    "'which port/city/…' asks a place, named next to the noun": [
+        (answer_types, "ANSWER_TYPES", _without_type("named place"))],
+    "'what was the budget', 'how much money' ask a sum": [(answer_types, "ANSWER_TYPES", _without_type("sum"))],
 }
 
 

@@ -1,6 +1,8 @@
-"""What kind of answer a question wants — a person or body ("who"), a date ("when"), a place
-("where"), a number ("how many"), several names ("which countries") — and the entities of that
-kind a sentence holds, by spaCy's entity labels (see entities.py), never by name lists.
+"""What kind of answer a question wants — a person or body ("who"), a date ("when"), a day on the
+calendar ("on what date"), a place ("where", "which port"), a sum of money ("what was the
+budget"), a number ("how many"), several names ("which countries") — and the entities of that
+kind a sentence holds, by spaCy's entity labels (see entities.py) and the names written next to
+the asked noun, never by name lists.
 
 Used to refuse near misses ("Who will represent Russia at the Troika Plus meeting?" when the
 briefing names no one), to check that an answer answers ("… on November 15" does not answer
@@ -12,42 +14,85 @@ import re
 from dataclasses import dataclass
 
 from assistant.answer.entities import Entity, EntityTagger
-from assistant.text.lexicon import alternation, word_map
+from assistant.text.dates import MONTH_PATTERN
+from assistant.text.lexicon import alternation, word_map, word_set
 
 NUMBER_WORDS = alternation("number_words")
 COUNT = re.compile(rf"\d|\b{NUMBER_WORDS}\b", re.IGNORECASE)
 
 
+_NAME = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"  # a run of capitalised words
+
+
 @dataclass(frozen=True)
 class AnswerType:
     name: str
-    asks: re.Pattern  # the question asks for this type
+    asks: re.Pattern  # the question asks for this type; its group "noun", if any, names the kind ("port")
     labels: frozenset[str]  # spaCy entity labels of such an answer
     strict: bool  # refuse when no evidence sentence holds one
+    shape: re.Pattern | None = None  # what the entity's text must contain (a calendar date: a day or month)
+    unit: re.Pattern | None = None  # a plain number (CARDINAL) counts only when followed by this ("700 euros")
 
     def answers(self, sentence: str, question: str, tagger: EntityTagger) -> list[Entity]:
         """Entities of this kind in the sentence (without its speaker label) that the question
-        does not already give."""
+        does not already give: first the names written next to the asked noun ("the port of
+        Rotterdam", "the Balkh province", which the small model often mislabels or misses), then
+        spaCy's entities of the type's labels; a number reads with its unit ("700 euros")."""
         q = question.lower()
-        return [e for e in tagger.entities(sentence) if e.label in self.labels and e.text.lower() not in q]
+        entities = tagger.entities(sentence)
+        nationalities = [e for e in entities if e.label == "NORP"]
+        named = [e for e in self._named(sentence, question) if e.text.lower() not in q
+                 and not any(n.start < e.end and e.start < n.end for n in nationalities)]
+        typed = (self._typed(e, sentence) for e in entities if e.label in self.labels and e.text.lower() not in q
+                 and not any(n.start <= e.start < n.end for n in named))
+        return named + [e for e in typed if e is not None]
+
+    def _typed(self, e: Entity, sentence: str) -> Entity | None:
+        """The entity, if its text has the type's shape; a plain number only with its unit."""
+        if self.shape is not None and not self.shape.search(e.text):
+            return None
+        if self.unit is None or e.label != "CARDINAL":
+            return e
+        m = self.unit.match(sentence, e.end)
+        return Entity(e.start, m.end(), sentence[e.start:m.end()], e.label) if m else None
+
+    def _named(self, sentence: str, question: str) -> list[Entity]:
+        """Capitalised names right after "<asked noun> of" or right before the asked noun."""
+        m = self.asks.search(question)
+        noun = m.groupdict().get("noun") if m else None
+        if not noun:
+            return []
+        noun = re.escape(noun)
+        after = re.compile(rf"\b(?i:{noun})\w*\s+of\s+({_NAME})")  # "the port of Rotterdam"
+        before = re.compile(rf"({_NAME})\s+(?i:{noun})\b")  # "the Balkh province"
+        spans = [n.span(1) for pattern in (after, before) for n in pattern.finditer(sentence)]
+        return [Entity(a, b, sentence[a:b], "NAMED") for a, b in sorted(spans)]
 
 
 def _asks(name: str) -> re.Pattern:
     """The question patterns of one answer type (lexicon ``answer_types.tsv``), as one regex."""
     patterns = [p for p, kind in word_map("answer_types").items() if kind == name]
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.I)
 
 
-# (type, spaCy entity labels of such an answer, refuse when no evidence sentence holds one)
-_TYPES = (
-    ("person", {"PERSON", "ORG", "NORP"}, True),
-    ("date", {"DATE", "TIME"}, True),
-    ("place", {"GPE", "LOC", "FAC"}, False),
-    ("list", {"GPE", "ORG", "NORP", "PERSON", "LOC"}, False),
-    ("number", {"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME"}, True),
-)
-ANSWER_TYPES: tuple[AnswerType, ...] = tuple(AnswerType(name, _asks(name), frozenset(labels), strict)
-                                             for name, labels, strict in _TYPES)
+# a day of the month, a month or a weekday: "on what date" is not answered by "several days"
+CALENDAR = re.compile(rf"\d|\b(?:{MONTH_PATTERN}|{alternation('weekdays')})\b", re.IGNORECASE)
+CURRENCY = re.compile(rf"\s+(?:{'|'.join(sorted(word_set('currencies')))})s?\b", re.IGNORECASE)
+
+# name: (spaCy entity labels of such an answer, refuse when no evidence sentence holds one, and
+# the AnswerType options); tried in this order
+_TYPES = {
+    "person": ({"PERSON", "ORG", "NORP"}, True, {}),
+    "calendar date": ({"DATE"}, True, {"shape": CALENDAR}),
+    "date": ({"DATE", "TIME"}, True, {}),
+    "named place": ({"GPE", "LOC", "FAC"}, True, {}),
+    "place": ({"GPE", "LOC", "FAC"}, False, {}),
+    "list": ({"GPE", "ORG", "NORP", "PERSON", "LOC"}, False, {}),
+    "sum": ({"MONEY", "CARDINAL"}, True, {"unit": CURRENCY}),
+    "number": ({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME"}, True, {}),
+}
+ANSWER_TYPES: tuple[AnswerType, ...] = tuple(AnswerType(name, _asks(name), frozenset(labels), strict, **options)
+                                             for name, (labels, strict, options) in _TYPES.items())
 
 
 def expected_answer(question: str) -> AnswerType | None:

@@ -243,5 +243,6 @@ def unanswered_type(question: str, lead: str | None) -> str | None:
 
 
 def _not_said(kind: str) -> str:
-    what = {"person": "who", "date": "when", "number": "how many"}[kind]
+    what = {"person": "who", "date": "when", "calendar date": "on what date",
+            "named place": "where", "sum": "how much", "number": "how many"}[kind]
     return f"the closest passages do not say {what}"

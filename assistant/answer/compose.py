@@ -128,7 +128,9 @@ def _speaker(e: EvidenceItem) -> str | None:
     return name if name and kind not in {q.lower() for q in phrases("question_labels")} else None
 
 
-_FOLLOWING_LABELS = {"person": frozenset({"PERSON"}), "date": frozenset({"DATE"})}  # not a body, not a time
+# not a body, not a time
+_FOLLOWING_LABELS = {"person": frozenset({"PERSON"}), "date": frozenset({"DATE"}),
+                     "calendar date": frozenset({"DATE"})}
 
 
 def compose(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagger,
