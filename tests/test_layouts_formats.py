@@ -155,3 +155,36 @@ def test_a_hard_wrapped_text_from_a_pdf_is_joined_into_paragraphs():
 def test_a_text_with_one_paragraph_per_line_is_left_as_it_is():
     text = f"Talks with the minister\n\n{WRAPPED_LINE * 3}.\nQuestion: When?\n"
     assert normalise(text) == text
+
+
+UNTITLED_QUESTIONS = ("Briefing by Foreign Ministry Spokeswoman Maria Zakharova, Moscow, October 7, 2020\n\n"
+                      "Table of contents\n\nHelp to citizens in Cyprus\n\nAnswers to media questions:\n\n"
+                      "Help to citizens in Cyprus\n\nTwo families were moved from the flooded village to Larnaca.\n\n"
+                      "Answers to media questions:\n\n"
+                      "Question (Izvestia): Will the consulate in Limassol reopen soon?\n\n"
+                      "Maria Zakharova: It will reopen on Monday.\n\n"
+                      "Question (RBC): Are flights to Baku still suspended?\n\n"
+                      "Maria Zakharova: Yes, until further notice.\n\n"
+                      "Question: When will the festival in Minsk start?\n\n"
+                      "Maria Zakharova: On November 2.\n\n"
+                      "Question: And who will open it?\n\n"
+                      "Maria Zakharova: The two ministers of culture.\n")
+
+
+def test_untitled_media_questions_are_separate_unless_they_read_as_follow_ups():
+    """No title for any media question: a short question is not thereby a follow-up; another
+    outlet asking is never one; "And …" still is."""
+    b = parse(UNTITLED_QUESTIONS)
+    media = [s for s in b.sections if s.kind == "media_question"]
+    assert [s.title for s in media] == ["Will the consulate in Limassol reopen soon?",
+                                        "Are flights to Baku still suspended?",
+                                        "When will the festival in Minsk start?"]
+    assert [e.question for e in media[-1].exchanges] == ["When will the festival in Minsk start?",
+                                                          "And who will open it?"]
+
+
+def test_another_outlet_is_never_a_follow_up_even_when_the_contents_title_the_questions():
+    text = UNTITLED_QUESTIONS.replace("Answers to media questions:\n\nHelp", "Answers to media questions:\n"
+                                      "Reopening of the consulate in Limassol\n\nHelp", 1)
+    media = [s for s in parse(text).sections if s.kind == "media_question"]
+    assert [s.title for s in media][:2] == ["Reopening of the consulate in Limassol", "Are flights to Baku still suspended?"]

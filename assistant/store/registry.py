@@ -19,8 +19,9 @@ from pydantic import BaseModel, ValidationError
 from assistant.models import Briefing
 
 REGISTRY_VERSION = 2  # 2: BM25 segments per entry, parsed file sizes, commit tokens, text in docs.sqlite3
-PARSER_VERSION = 4  # 2: sections carry sentence and speaker-label spans; 3: briefings carry their layout;
-# 4: Markdown pages, day-first and weekday dates, capitalised and possessive headers, keycap numbers
+PARSER_VERSION = 5  # 2: sections carry sentence and speaker-label spans; 3: briefings carry their layout;
+# 4: Markdown pages, day-first and weekday dates, capitalised and possessive headers, keycap numbers;
+# 5: untitled media questions from other outlets, or without titles in the contents, are not follow-ups
 REPAIR_HINT = "run: briefing-assistant check --repair"
 
 

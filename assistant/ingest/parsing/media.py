@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from assistant.ingest.parsing.lines import (ANSWER_LINE, QUESTION_LINE, Line, is_boilerplate, looks_like_title,
                                             next_nonblank, same_title)
 from assistant.text import terms, words
+from assistant.text.lexicon import alternation
 
 
 @dataclass
@@ -34,6 +35,13 @@ class Piece:
     @property
     def end(self) -> int:
         return (self.a_lines or self.q_lines)[-1].end
+
+    @property
+    def outlet(self) -> str | None:
+        """The outlet in the question's label ("Question (TASS):" -> "tass"), if any."""
+        m = QUESTION_LINE.match(self.q_lines[0].text)
+        named = re.search(r"\(([^)]+)\)", m.group()) if m else None
+        return named.group(1).strip().lower() if named else None
 
     @property
     def question(self) -> str:
@@ -77,15 +85,20 @@ def split_pieces(lines: list[Line]) -> list[Piece]:
     return pieces
 
 
-_FOLLOW_UP = re.compile(
-    r"^(?:and|but|so|also|then|is it|is that|are they|does (?:it|this|that)|do you|could you"
-    r"|can you|what about|how about|will it|would it|any)\b", re.IGNORECASE)
+_FOLLOW_UP = re.compile(rf"^{alternation('follow_up_openings')}\b", re.IGNORECASE)
 
 
-def _follow_up_cue(piece: Piece) -> float:
+def _follow_up_cue(piece: Piece, before: Piece, titled: bool) -> float:
+    """How much a piece reads as a follow-up of the one before: opening words such as "And …" or
+    "Is it …", and, when the media questions are titled (in the table of contents or by title
+    lines above them, so an untitled one is likely a follow-up), a short question; -inf when another outlet asks (a
+    different journalist: "Question (TASS):" after "Question (RT):")."""
+    mine, theirs = piece.outlet, before.outlet
+    if mine and theirs and mine != theirs:
+        return _NEG
     q = piece.question
     cue = 0.0
-    if len(words(q)) <= 15:
+    if titled and len(words(q)) <= 15:
         cue += 0.5
     if _FOLLOW_UP.match(q):
         cue += 0.5
@@ -153,13 +166,15 @@ def align_pieces(pieces: list[Piece], titles: list[str]) -> list[tuple[str | Non
 
     Dynamic programming over (piece, title): a piece either starts the next section under some
     title (score: bonus + lexical similarity of title and piece), continues the current section
-    as a follow-up (score grows with follow-up cues: short question, "Is it…", "And…"; never
-    for a piece with its own title line), or starts a section whose title is missing from the
-    table of contents. Counts may differ both ways."""
+    as a follow-up (score grows with follow-up cues, see ``_follow_up_cue``; never for a piece
+    with its own title line or asked by another outlet), or starts a section whose title is
+    missing from the table of contents. Counts may differ both ways."""
     n, m = len(pieces), len(titles)
     if not n:
         return []
-    cont = [_NEG if p.heading is not None else 0.2 + 0.5 * _follow_up_cue(p) for p in pieces]
+    titled = m > 0 or any(p.heading is not None for p in pieces)  # by the contents or by title lines
+    cont = [_NEG if p.heading is not None or i == 0 else 0.2 + 0.5 * _follow_up_cue(p, pieces[i - 1], titled)
+            for i, p in enumerate(pieces)]
     best, back = _fill(n, m, _Similarity(pieces, titles), cont)
     j = max(range(m + 1), key=lambda jj: best[n][jj])
     actions: list[str] = []
