@@ -3,14 +3,19 @@ a fresh process (no background loading, so each step's own cost shows), with the
 the first vector-store use and the evidence selection timed inside the question.
 
     python scripts/measure_cold_start_parts.py INDEX_DIR ["question"]
+    python scripts/measure_cold_start_parts.py --gil INDEX_DIR
 
-Run it a few times: the machine is shared, and the first run also warms the OS file cache."""
+Run it a few times: the machine is shared, and the first run also warms the OS file cache.
+``--gil`` tells whether loading in a background thread could overlap: it runs a busy Python
+thread while Chroma loads its segment and while spaCy loads, and prints the share of its solo
+speed that thread kept (near 0%: the load holds the interpreter lock, and threads cannot help)."""
 
 from __future__ import annotations
 
 import os
 import sys
 import time
+from pathlib import Path
 
 T0 = time.perf_counter()
 STEPS: list[tuple[str, float]] = []
@@ -36,10 +41,57 @@ def _timed(obj, attr: str, label: str) -> None:
     setattr(obj, attr, wrapper)
 
 
+def _spinner_share(job) -> tuple[float, float]:
+    """(seconds of ``job``, share of a busy thread's solo speed it kept meanwhile)."""
+    import threading
+
+    count, stop = [0], [False]
+
+    def spin():
+        while not stop[0]:
+            count[0] += 1
+
+    thread = threading.Thread(target=spin)
+    thread.start()
+    time.sleep(0.5)
+    solo = count[0] / 0.5
+    count[0] = 0
+    t = time.perf_counter()
+    job()
+    seconds = time.perf_counter() - t
+    stop[0] = True
+    thread.join()
+    return seconds, count[0] / seconds / solo
+
+
+def gil(index_dir: str) -> int:
+    """Imports and opening happen first; only the two loads run beside the busy thread."""
+    import importlib
+
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from assistant.answer.entities import PACKAGE, UNUSED_PIPES
+    from assistant.store.embedding import without_torch
+
+    client = chromadb.PersistentClient(path=str(Path(index_dir) / "chroma"),
+                                       settings=ChromaSettings(anonymized_telemetry=False))
+    collection = client.get_collection(client.list_collections()[0].name)
+    with without_torch():
+        model = importlib.import_module(PACKAGE)
+    for name, job in (("Chroma loads its segment", collection.count),
+                      ("spaCy loads its entity recogniser", lambda: model.load(exclude=list(UNUSED_PIPES)))):
+        seconds, share = _spinner_share(job)
+        print(f"{name:40} {seconds:5.2f} s; a busy thread kept {share:4.0%} of its speed")
+    return 0
+
+
 def main() -> int:
     if len(sys.argv) < 2:
         print(__doc__)
         return 2
+    if sys.argv[1] == "--gil":
+        return gil(sys.argv[2])
     os.environ["ASSISTANT_INDEX_DIR"] = sys.argv[1]
     question = sys.argv[2] if len(sys.argv) > 2 else "Who convened the Paris conference on Libya?"
     since = [T0]
