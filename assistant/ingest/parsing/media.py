@@ -91,8 +91,8 @@ _FOLLOW_UP = re.compile(rf"^{alternation('follow_up_openings')}\b", re.IGNORECAS
 def _follow_up_cue(piece: Piece, before: Piece, titled: bool) -> float:
     """How much a piece reads as a follow-up of the one before: opening words such as "And …" or
     "Is it …", and, when the media questions are titled (in the table of contents or by title
-    lines above them, so an untitled one is likely a follow-up), a short question; -inf when another outlet asks (a
-    different journalist: "Question (TASS):" after "Question (RT):")."""
+    lines above them, so an untitled one is likely a follow-up), a short question; -inf when
+    another outlet asks (a different journalist: "Question (TASS):" after "Question (RT):")."""
     mine, theirs = piece.outlet, before.outlet
     if mine and theirs and mine != theirs:
         return _NEG
