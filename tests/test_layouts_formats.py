@@ -187,4 +187,5 @@ def test_another_outlet_is_never_a_follow_up_even_when_the_contents_title_the_qu
     text = UNTITLED_QUESTIONS.replace("Answers to media questions:\n\nHelp", "Answers to media questions:\n"
                                       "Reopening of the consulate in Limassol\n\nHelp", 1)
     media = [s for s in parse(text).sections if s.kind == "media_question"]
-    assert [s.title for s in media][:2] == ["Reopening of the consulate in Limassol", "Are flights to Baku still suspended?"]
+    assert [s.title for s in media][:2] == ["Reopening of the consulate in Limassol",
+                                            "Are flights to Baku still suspended?"]
