@@ -32,6 +32,7 @@ class AnswerType:
     strict: bool  # refuse when no evidence sentence holds one
     shape: re.Pattern | None = None  # what the entity's text must contain (a calendar date: a day or month)
     unit: re.Pattern | None = None  # a plain number (CARDINAL) counts only when followed by this ("700 euros")
+    what: str = ""  # how a refusal names what is missing ("the closest passages do not say <what>")
 
     def answers(self, sentence: str, question: str, tagger: EntityTagger) -> list[Entity]:
         """Entities of this kind in the sentence (without its speaker label) that the question
@@ -82,14 +83,14 @@ CURRENCY = re.compile(rf"\s+(?:{'|'.join(sorted(word_set('currencies')))})s?\b",
 # name: (spaCy entity labels of such an answer, refuse when no evidence sentence holds one, and
 # the AnswerType options); tried in this order
 _TYPES = {
-    "person": ({"PERSON", "ORG", "NORP"}, True, {}),
-    "calendar date": ({"DATE"}, True, {"shape": CALENDAR}),
-    "date": ({"DATE", "TIME"}, True, {}),
-    "named place": ({"GPE", "LOC", "FAC"}, True, {}),
-    "place": ({"GPE", "LOC", "FAC"}, False, {}),
-    "list": ({"GPE", "ORG", "NORP", "PERSON", "LOC"}, False, {}),
-    "sum": ({"MONEY", "CARDINAL"}, True, {"unit": CURRENCY}),
-    "number": ({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME"}, True, {}),
+    "person": ({"PERSON", "ORG", "NORP"}, True, {"what": "who"}),
+    "calendar date": ({"DATE"}, True, {"shape": CALENDAR, "what": "on what date"}),
+    "date": ({"DATE", "TIME"}, True, {"what": "when"}),
+    "named place": ({"GPE", "LOC", "FAC"}, True, {"what": "where"}),
+    "place": ({"GPE", "LOC", "FAC"}, False, {"what": "where"}),
+    "list": ({"GPE", "ORG", "NORP", "PERSON", "LOC"}, False, {"what": "which"}),
+    "sum": ({"MONEY", "CARDINAL"}, True, {"unit": CURRENCY, "what": "how much"}),
+    "number": ({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME"}, True, {"what": "how many"}),
 }
 ANSWER_TYPES: tuple[AnswerType, ...] = tuple(AnswerType(name, _asks(name), frozenset(labels), strict, **options)
                                              for name, (labels, strict, options) in _TYPES.items())

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.answer.answer_types import COUNT, expected_answer
+from assistant.answer.answer_types import COUNT, AnswerType, expected_answer
 from assistant.answer.entities import EntityTagger
 from assistant.config import Settings
 from assistant.store.index import Index
@@ -230,7 +230,7 @@ def answer_type_failure(question: str, evidence: list[EvidenceItem], tagger: Ent
     best = sorted(evidence, key=lambda e: e.score, reverse=True)[:top]
     if any(wanted.answers(e.body, question, tagger) for e in best):
         return None
-    return _not_said(wanted.name)
+    return _not_said(wanted)
 
 
 def unanswered_type(question: str, lead: str | None) -> str | None:
@@ -239,10 +239,8 @@ def unanswered_type(question: str, lead: str | None) -> str | None:
     wanted = expected_answer(question)
     if wanted is None or not wanted.strict or lead:
         return None
-    return _not_said(wanted.name)
+    return _not_said(wanted)
 
 
-def _not_said(kind: str) -> str:
-    what = {"person": "who", "date": "when", "calendar date": "on what date",
-            "named place": "where", "sum": "how much", "number": "how many"}[kind]
-    return f"the closest passages do not say {what}"
+def _not_said(wanted: AnswerType) -> str:
+    return f"the closest passages do not say {wanted.what}"
