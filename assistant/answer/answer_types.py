@@ -37,7 +37,7 @@ class AnswerType:
     def answers(self, sentence: str, question: str, tagger: EntityTagger) -> list[Entity]:
         """Entities of this kind in the sentence (without its speaker label) that the question
         does not already give: first the names written next to the asked noun ("the port of
-        Rotterdam", "the Balkh province", which the small model often mislabels or misses), then
+        <Name>", "the <Name> province", which the small model often mislabels or misses), then
         spaCy's entities of the type's labels; a number reads with its unit ("700 euros")."""
         q = question.lower()
         entities = tagger.entities(sentence)
@@ -64,8 +64,8 @@ class AnswerType:
         if not noun:
             return []
         noun = re.escape(noun)
-        after = re.compile(rf"\b(?i:{noun})\w*\s+of\s+({_NAME})")  # "the port of Rotterdam"
-        before = re.compile(rf"({_NAME})\s+(?i:{noun})\b")  # "the Balkh province"
+        after = re.compile(rf"\b(?i:{noun})\w*\s+of\s+({_NAME})")  # "the port of <Name>"
+        before = re.compile(rf"({_NAME})\s+(?i:{noun})\b")  # "the <Name> province"
         spans = [n.span(1) for pattern in (after, before) for n in pattern.finditer(sentence)]
         return [Entity(a, b, sentence[a:b], "NAMED") for a, b in sorted(spans)]
 

@@ -122,7 +122,7 @@ def _asks_speaker(question: str) -> bool:
 
 def _speaker(e: EvidenceItem) -> str | None:
     """The name in the speaker label a sentence opens with ("<Name>:"), not a
-    journalist's ("Question (TASS):")."""
+    journalist's ("Question (<Outlet>):")."""
     name = e.text[:e.label].strip().rstrip(":").strip()
     kind = name.split("(")[0].strip().lower()
     return name if name and kind not in {q.lower() for q in phrases("question_labels")} else None

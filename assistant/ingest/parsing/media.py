@@ -38,7 +38,7 @@ class Piece:
 
     @property
     def outlet(self) -> str | None:
-        """The outlet in the question's label ("Question (TASS):" -> "tass"), if any."""
+        """The outlet in the question's label ("Question (<Outlet>):" -> "<outlet>"), if any."""
         m = QUESTION_LINE.match(self.q_lines[0].text)
         named = re.search(r"\(([^)]+)\)", m.group()) if m else None
         return named.group(1).strip().lower() if named else None
@@ -92,7 +92,8 @@ def _follow_up_cue(piece: Piece, before: Piece, titled: bool) -> float:
     """How much a piece reads as a follow-up of the one before: opening words such as "And …" or
     "Is it …", and, when the media questions are titled (in the table of contents or by title
     lines above them, so an untitled one is likely a follow-up), a short question; -inf when
-    another outlet asks (a different journalist: "Question (TASS):" after "Question (RT):")."""
+    another outlet asks (a different journalist: "Question (<Outlet A>):" after
+    "Question (<Outlet B>):")."""
     mine, theirs = piece.outlet, before.outlet
     if mine and theirs and mine != theirs:
         return _NEG
