@@ -111,6 +111,9 @@ class RetrievalSettings(_Group):
 
 class AnswerSettings(_Group):
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with a message.")
+    model_process: bool = Field(True, description="When the chat or the CLI starts, load the query embedder and "
+                                "spaCy's entity recogniser in a second process, on another core, while this one "
+                                "opens the index (a faster cold start); off: they load in this process.")
     timeline_entries: int = Field(12, ge=1, description="Most briefings listed in an answer across briefings.")
     timeline_pool: int = Field(5, ge=1, description="Questions across briefings fetch this many times "
                                                    "`candidates` chunks, so that many briefings are seen.")

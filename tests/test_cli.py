@@ -31,8 +31,9 @@ class FakeMiniLM(HashEmbedder):
 
 @pytest.fixture
 def run(monkeypatch, settings, capsys):
-    """``run(*argv)`` -> (exit code, stdout, stderr), against the tmp index, never the real models."""
-    monkeypatch.setattr(cli, "get_settings", lambda: settings)
+    """``run(*argv)`` -> (exit code, stdout, stderr), against the tmp index, never the real models
+    (nor the model process, which would load them)."""
+    monkeypatch.setattr(cli, "get_settings", lambda: settings.replace(model_process=False))
     monkeypatch.setattr(assistant.store.embedding, "MiniLMEmbedder", FakeMiniLM)
     monkeypatch.setattr(assistant.store.embed_runtimes, "make_embedder", lambda settings, runtime=None: FakeMiniLM())
 

@@ -64,7 +64,7 @@ def test_preload_also_loads_the_token_counter(settings, sample_index, monkeypatc
     monkeypatch.setattr(EntityTagger, "warm_up", lambda self: None)
     assistant = Assistant(settings, embedder=HashEmbedder(), index=sample_index, preload=True)
     with assistant:
-        assert [t.name for t in assistant.loading] == ["load-0", "load-1", "load-2"]
+        assert [t.name for t in assistant.loading] == ["load-0", "load-1", "load-2", "load-vectors"]
     assert not any(t.is_alive() for t in assistant.loading)  # closing waits for the loads
 
 

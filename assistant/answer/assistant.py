@@ -17,6 +17,7 @@ from assistant.answer.entities import EntityTagger
 from assistant.answer.evidence import EvidenceBuilder, VectorCache
 from assistant.answer.compose import Composed, compose, grounded_lead
 from assistant.answer.extractive import select_sentences
+from assistant.answer.model_process import ModelProcess, RemoteEmbedder, remote_entities, start_models
 from assistant.answer.modes import MODES, AnswerMode, mode_class
 from assistant.answer.prompts import ANSWER_SCHEMA, Prompts
 from assistant.answer.retrieval import Retriever
@@ -35,19 +36,28 @@ class Assistant:
     """``Assistant.from_settings().ask("Who convened the Paris conference on Libya?")``."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None, index: Index | None = None,
-                 chat_models: Mapping[str, Any] | None = None, preload: bool = False):
+                 chat_models: Mapping[str, Any] | None = None, preload: bool = False,
+                 models: ModelProcess | None = None):
         """``chat_models`` may bring LangChain chat models by mode name (tests, custom backends);
         the others are started on first use and released by ``close()``. ``preload`` starts
-        loading the embedder and the entity tagger in background threads at once (see
-        ``preload_models``)."""
+        loading the models at once: the query embedder and spaCy in the model process
+        (``models``, started here when not given and ``answer.model_process`` is on), the rest in
+        background threads (see ``preload_models``); this assistant closes ``models``."""
         self.settings = settings
         # questions and evidence sentences are embedded by the query runtime; the index's own
         # embedder (loaded only when something is ingested) by the ingest runtime: same vectors
         bulk = embedder or (index.embedder if index is not None else embed_runtimes.make_embedder(settings))
-        self.embedder = embedder or embed_runtimes.make_query_embedder(settings, bulk)
-        self.entities = EntityTagger()
+        query = embedder or embed_runtimes.make_query_embedder(settings, bulk)
+        # with ``preload``, the query embedder and spaCy load in a second process while this one opens the index
+        if models is None and preload and embedder is None:
+            models = start_models(settings)
+        self.models = models
+        self.embedder = RemoteEmbedder(self.models, query) if self.models else query
+        self.entities = remote_entities(self.models) if self.models else EntityTagger()
         self.loading = self.preload_models() if preload else []
         self.index = index or Index(settings, bulk)
+        if preload:  # the vector store loads its segment before the first question needs it
+            self.loading.append(_start(self.index.warm_up, "load-vectors"))
         self.retriever = Retriever(self.index, self.embedder, settings)
         self.vectors = VectorCache(self.embedder)
         self.evidence = EvidenceBuilder(self.index, self.vectors, settings)
@@ -111,6 +121,8 @@ class Assistant:
             thread.join()
         for mode in self.modes.values():
             mode.close()
+        if self.models is not None:
+            self.models.close()
 
     def __enter__(self) -> "Assistant":
         return self
@@ -122,9 +134,10 @@ class Assistant:
         """Start loading the embedder, spaCy's entity tagger and the token counter, each in a daemon
         thread, and return at once: a question asked meanwhile waits only for the model it needs
         (each loads once, under its own lock); a failed load is tried again, and reported, by the
-        first use."""
-        jobs = [getattr(self.embedder, "load", None) or (lambda: self.embedder.encode(["warm up"])),
-                self.entities.warm_up, lambda: count_tokens("warm up")]
+        first use. The model process loads its two models by itself."""
+        jobs = [] if self.models else [
+            getattr(self.embedder, "load", None) or (lambda: self.embedder.encode(["warm up"])), self.entities.warm_up]
+        jobs.append(lambda: count_tokens("warm up"))
         return [_start(job, f"load-{i}") for i, job in enumerate(jobs)]
 
     def warm_up(self, mode: str | None = None) -> None:

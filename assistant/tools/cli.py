@@ -40,10 +40,13 @@ def _open_index(settings: Settings):
 
 
 def _assistant(settings: Settings):
+    from assistant.answer.model_process import start_models
+
+    models = start_models(settings)  # first: the models load on another core while the rest imports
     from assistant.answer.assistant import Assistant
     from assistant.errors import EmptyIndex
 
-    assistant = Assistant.from_settings(settings, preload=True)  # models load while the index opens
+    assistant = Assistant.from_settings(settings, preload=True, models=models)
     if len(assistant.index) == 0:
         assistant.close()
         raise EmptyIndex(f"the index at {settings.store.index_dir} is empty; run: briefing-assistant ingest PATH")
@@ -219,11 +222,15 @@ def cmd_bench(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from assistant.web.app import serve
+    from assistant.answer.model_process import start_models
 
     settings = _settings(args)
     updates = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    serve(settings.replace(**updates) if updates else settings)
+    settings = settings.replace(**updates) if updates else settings
+    models = start_models(settings)  # first: the models load on another core while the chat imports
+    from assistant.web.app import serve
+
+    serve(settings, models)
     return 0
 
 

@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant import offline  # noqa: F401  - offline environment before gradio is imported
 
@@ -35,6 +35,9 @@ from assistant.web.layout import CSS, PAGE_JS, Page, build_page, theme
 from assistant.web.login import ClientAddress, LoginGuard
 from assistant.web.options import briefing_choices, default_mode
 from assistant.web.render import TITLE
+
+if TYPE_CHECKING:
+    from assistant.answer.model_process import ModelProcess
 
 log = logging.getLogger(__name__)
 PRIVATE = dict(api_visibility="private")
@@ -171,14 +174,16 @@ def _warm_up(assistant, mode: str) -> None:
         log.warning("warm-up of the %s model failed: %s", mode, err)
 
 
-def serve(settings: Settings | None = None) -> None:
-    """``briefing-assistant serve`` / ``python app.py``: the real assistant, served until Ctrl-C."""
+def serve(settings: Settings | None = None, models: ModelProcess | None = None) -> None:
+    """``briefing-assistant serve`` / ``python app.py``: the real assistant, served until Ctrl-C
+    (``models``: a model process already started for ``settings``)."""
     from assistant.answer.assistant import Assistant
 
     settings = settings or get_settings()
     if settings.debug:
         logging.basicConfig(level=logging.INFO)
-    assistant = Assistant.from_settings(settings, preload=True)  # the embedder and spaCy load in the background
+    # the query embedder and spaCy load in the model process, the rest in background threads
+    assistant = Assistant.from_settings(settings, preload=True, models=models)
     prepare_index(assistant, settings)
     threading.Thread(target=_warm_up, args=(assistant, settings.generation.llm), name="warm-up", daemon=True).start()
     demo = build_app(assistant, settings)

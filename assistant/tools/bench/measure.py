@@ -168,11 +168,18 @@ def _child_env(settings: Settings | None = None) -> dict[str, str]:
 
 
 def _watch_rss(proc: subprocess.Popen, peak: list[int], every_s: float = 0.05) -> None:
-    """Sample the child's RSS until it exits; ``peak[0]`` holds the largest, in bytes."""
+    """Sample the RSS of the child and its own children (the model process) until it exits;
+    ``peak[0]`` holds the largest sum, in bytes."""
     try:
         child = psutil.Process(proc.pid)
         while proc.poll() is None:
-            peak[0] = max(peak[0], child.memory_info().rss)
+            total = child.memory_info().rss
+            for grandchild in child.children(recursive=True):
+                try:
+                    total += grandchild.memory_info().rss
+                except psutil.Error:  # it ended meanwhile
+                    pass
+            peak[0] = max(peak[0], total)
             time.sleep(every_s)
     except psutil.Error:
         pass

@@ -80,10 +80,10 @@ def _cold_start_note(r: BenchResult, real_model: bool, cold_start_run: bool) -> 
     cs = r.cold_start
     if cs and cs.error is None:
         return (f"Cold start at {cs.briefings} briefings: {r.cold_start_s} s from process start to the answer "
-                f"(cold_start_s), {cs.seconds_to_exit} s to exit, peak RSS of that process {cs.rss_mb} MB "
-                f"(embedder loaded, no LLM); {cs.answer_total_ms} ms of it inside the question, which waits for "
-                f"the models loading in the background since the start; the rest is Python start, imports and "
-                f"opening the index; the model files were already in the OS file cache.")
+                f"(cold_start_s), {cs.seconds_to_exit} s to exit, peak RSS of that process and its model process "
+                f"{cs.rss_mb} MB (embedder loaded, no LLM); {cs.answer_total_ms} ms of it inside the question, "
+                f"which waits for the models loading in the model process since the start; the rest is Python "
+                f"start, imports and opening the index; the model files were already in the OS file cache.")
     if cs:
         return f"Cold start failed: {cs.error}"
     if not real_model:

@@ -32,7 +32,7 @@ class ColdStart:
     answer_total_ms: float | None  # the child's own timing of the question
     abstained: bool | None
     error: str | None = None
-    rss_mb: float | None = None  # peak RSS of the child (embedder loaded, index open, no LLM)
+    rss_mb: float | None = None  # peak RSS of the child and its model process (embedder loaded, index open, no LLM)
 
 
 @dataclass
