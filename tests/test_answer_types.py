@@ -63,6 +63,9 @@ def test_the_asked_noun_sets_the_answer_type(question, kind):
     (SUM, "How much money did the auction raise?", "3.8 million roubles"),  # a number with its currency
     (DOLLARS, "What was the value of bilateral trade?", "$2.4 billion"),
     (PILGRIMS, "What was the budget of the dinner?", None),  # other numbers are not a sum of money
+    (PILGRIMS, "How much did the dinner cost?", None),  # "how much … cost" asks for a sum, not a count
+    (SUM, "What did the lot cost?", "3.8 million roubles"),
+    (PILGRIMS, "What did the host say about the cost of the dinner?", None),  # an open question: no type
 ])
 def test_answers_of_the_asked_kind(tagger, sentence, question, first):
     wanted = expected_answer(question)

@@ -111,6 +111,42 @@ def test_a_name_or_date_may_lead_from_the_sentence_after_the_best_one():
     assert compose([first, only_body], "Whom will the Minister meet in Helsinki?", tagger).lead is None
 
 
+def test_a_count_may_lead_from_the_sentence_after_only_when_it_counts_the_asked_noun():
+    """"How many countries …?" after "A forum was held in Kazan on May 3." is answered by "It
+    gathered delegates from 23 countries." — but not by a number counting something else."""
+    topic = "A youth forum was held in Kazan on May 3 to mark the anniversary."
+    counted = "It gathered delegates from 23 countries and 4 international bodies."
+    other = "It gathered 300 delegates, most of them students."
+    tagger = StubTagger({topic: [("Kazan", "GPE"), ("May 3", "DATE")],
+                         counted: [("23", "CARDINAL"), ("4", "CARDINAL")],
+                         other: [("300", "CARDINAL")]})
+    first = _item(1, topic, 1.0).model_copy(update={"position": 0})
+    after = {"position": 1, "continues": True, "ref": first.ref}
+    question = "How many countries took part in the youth forum in Kazan?"
+    assert compose([first, _item(2, counted, 0.9).model_copy(update=after)], question, tagger).lead == "23 countries"
+    assert compose([first, _item(2, other, 0.9).model_copy(update=after)], question, tagger).lead is None
+    # the number must count the noun: few words between (BOUND_WORDS), no other nationality
+    flown = "Three Il-18 aircraft carried delegates from the countries."
+    regions = "Delegates came from 23 Latvian countries."
+    tagger.table.update({flown: [("Three", "CARDINAL")], regions: [("23", "CARDINAL"), ("Latvian", "NORP")]})
+    assert compose([first, _item(2, flown, 0.9).model_copy(update=after)], question, tagger).lead is None
+    asked = "How many Estonian countries took part in the youth forum?"
+    assert compose([first, _item(2, regions, 0.9).model_copy(update=after)], asked, tagger).lead is None
+    assert compose([first, _item(2, regions, 0.9).model_copy(update=after)], question, tagger).lead == (
+        "23 Latvian countries")  # the question asks no nationality
+    # … nor another kind named in an "of" phrase after the noun
+    doses = "The country has received 4 million doses of the Vector Alpha vaccine."
+    tagger.table[doses] = [("4 million", "CARDINAL")]
+    kind = {"position": 1, "continues": True, "ref": first.ref}
+    assert compose([first, _item(2, doses, 0.9).model_copy(update=kind)],
+                   "How many doses of Vector Beta has the country received?", tagger).lead is None
+    assert compose([first, _item(2, doses, 0.9).model_copy(update=kind)],
+                   "How many doses of Vector Alpha has the country received?", tagger).lead == "4 million doses"
+    # in the best sentence itself, the nearest number still leads, as before
+    assert pick_lead(other, "How many delegates came?", expected_answer("How many delegates came?"),
+                     tagger) == "300 delegates"
+
+
 def test_who_said_it_is_answered_by_the_speaker_label_of_the_quoted_turn():
     asked = "Question: How many pilgrims could perform the Hajj this year?"
     answer = "Andrei Kalinin: Saudi Arabia allocated a quota of 13,000 pilgrims to Russia."

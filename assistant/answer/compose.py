@@ -42,11 +42,11 @@ _CLAUSE_BREAK = re.compile(r"[,;:.!?](?=\s)|[()—–]")  # punctuation that end
 _DURATION = re.compile(r"\bhow (?:long|often|old)\b", re.IGNORECASE)
 
 
-def _number_lead(sentence: str, question: str, found: list[Entity]) -> str | None:
+def _number_lead(sentence: str, question: str, found: list[Entity], bound: bool = False) -> str | None:
     """For "how many X": the count of X — from the first number of the clause that mentions X up
-    to that mention ("17 out of 34 provinces"), else the number nearest X; a date is a count only
-    when the question asks how long or it names X itself ("three years"), a time ("72 hours")
-    only when the question asks how long."""
+    to that mention ("17 out of 34 provinces"), else (unless ``bound``) the number nearest X; a
+    date is a count only when the question asks how long or it names X itself ("three years"), a
+    time ("72 hours") only when the question asks how long."""
     noun = counted_noun(question)
     if _DURATION.search(question):
         numeric = list(found)
@@ -57,13 +57,43 @@ def _number_lead(sentence: str, question: str, found: list[Entity]) -> str | Non
         return None
     mention = noun_mention(sentence, noun) if noun else None
     if mention is None:
-        return numeric[0].text
+        return None if bound else numeric[0].text
     # a number of the same clause before the noun: nothing but words between ("17 out of 34 provinces")
     before = [e for e in numeric
               if e.end <= mention.start() and not _CLAUSE_BREAK.search(sentence, e.end, mention.start())]
+    if bound:
+        before = [e for e in before if _counts(sentence[e.end:mention.start()], sentence[mention.end():], question,
+                                               noun)][-1:]
     if before:
         return sentence[before[0].start: mention.end()]
-    return min(numeric, key=lambda e: abs(e.start - mention.start())).text
+    return None if bound else min(numeric, key=lambda e: abs(e.start - mention.start())).text
+
+
+BOUND_WORDS = 2  # most words between a number and the noun it counts ("about 6,500 Russian citizens")
+_OF_NAME = re.compile(r"\w*\s+of\s+(?:the\s+)?((?:[A-Z][\w’'-]*\s*)+)")  # "doses of the Sputnik V vaccine"
+
+
+def _counts(between: str, after: str, question: str, noun: str | None) -> bool:
+    """Whether a number followed by ``between``, the counted noun and ``after`` counts what the
+    question counts: few words between ("Three Il-76 aircraft carried rescuers" counts
+    aircraft), and the names that say which kind it counts — right before the noun ("68 Russian
+    regions"), or in an "of" phrase right after it ("doses of the Sputnik V vaccine") — only
+    those the question gives there, when it gives any."""
+    if len(between.split()) > BOUND_WORDS:
+        return False
+    asked = noun_mention(question, noun) if noun else None
+    if asked is None:
+        return True
+    opening = re.search(r"\bhow many\b", question[:asked.start()], re.IGNORECASE)
+    wanted = _named_kind(question[opening.end() if opening else 0:asked.start()], question[asked.end():])
+    return not wanted or _named_kind(between, after) <= wanted
+
+
+def _named_kind(before: str, after: str) -> set[str]:
+    """The capitalised words naming the kind of a counted noun, before it and in an "of" phrase after it."""
+    names = {w.lower() for w in before.split() if w[:1].isupper()}
+    m = _OF_NAME.match(after)
+    return names | ({w.lower() for w in m.group(1).split()} if m else set())
 
 
 def _distance(sentence: str, entity: Entity, question: str) -> int:
@@ -75,9 +105,11 @@ def _distance(sentence: str, entity: Entity, question: str) -> int:
     return min((abs(s - entity.start) if s < entity.start else abs(s - entity.end) for s in spots), default=10**6)
 
 
-def pick_lead(sentence: str, question: str, wanted: AnswerType | None, tagger: EntityTagger) -> str | None:
+def pick_lead(sentence: str, question: str, wanted: AnswerType | None, tagger: EntityTagger,
+              bound: bool = False) -> str | None:
     """The phrase of ``sentence`` that answers ``question``: the first entity of the wanted kind
-    (people before bodies for "who"); for "how many", the number nearest the counted noun."""
+    (people before bodies for "who"); for "how many", the number nearest the counted noun (with
+    ``bound``, only a number counting it: "17 countries")."""
     if wanted is None or wanted.name == "list":
         return None
     found = wanted.answers(sentence, question, tagger)
@@ -87,7 +119,7 @@ def pick_lead(sentence: str, question: str, wanted: AnswerType | None, tagger: E
         found.sort(key=lambda e: (e.label != "PERSON", _distance(sentence, e, question)))
         return found[0].text
     if wanted.name == "number":
-        return _number_lead(sentence, question, found)
+        return _number_lead(sentence, question, found, bound)
     return found[0].text
 
 
@@ -107,7 +139,8 @@ def _following_lead(after: EvidenceItem | None, question: str, wanted: AnswerTyp
                     tagger: EntityTagger) -> str | None:
     if after is None or not after.continues or wanted is None or wanted.name not in _FOLLOWING_LABELS:
         return None
-    return pick_lead(after.body, question, replace(wanted, labels=_FOLLOWING_LABELS[wanted.name]), tagger)
+    return pick_lead(after.body, question, replace(wanted, labels=_FOLLOWING_LABELS[wanted.name]), tagger,
+                     bound=True)
 
 
 def _speaker_lead(candidates: Sequence[EvidenceItem | None], question: str, wanted: AnswerType | None) -> str | None:
@@ -128,9 +161,10 @@ def _speaker(e: EvidenceItem) -> str | None:
     return name if name and kind not in {q.lower() for q in phrases("question_labels")} else None
 
 
-# not a body, not a time
+# not a body, not a time; a number only when it counts the asked noun ("It brought together
+# historians from 17 countries." after the sentence naming the conference)
 _FOLLOWING_LABELS = {"person": frozenset({"PERSON"}), "date": frozenset({"DATE"}),
-                     "calendar date": frozenset({"DATE"})}
+                     "calendar date": frozenset({"DATE"}), "number": frozenset({"CARDINAL", "QUANTITY"})}
 
 
 def compose(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagger,
