@@ -51,7 +51,7 @@ def pristine(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def _settings(index_dir: Path) -> Settings:
-    return Settings(index_dir=index_dir, llm="extractive", _env_file=None)
+    return Settings(index_dir=index_dir, llm="extractive", model_process=False, _env_file=None)
 
 
 @pytest.fixture

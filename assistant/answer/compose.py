@@ -46,27 +46,29 @@ def _number_lead(sentence: str, question: str, found: list[Entity], bound: bool 
     """For "how many X": the count of X — from the first number of the clause that mentions X up
     to that mention ("17 out of 34 provinces"), else (unless ``bound``) the number nearest X; a
     date is a count only when the question asks how long or it names X itself ("three years"), a
-    time ("72 hours") only when the question asks how long."""
+    time ("72 hours") only when the question asks how long. With ``bound``, only the nearest number
+    before X that counts it (see ``_counts``)."""
     noun = counted_noun(question)
-    if _DURATION.search(question):
-        numeric = list(found)
-    else:  # a date counts only what it names ("three years" for "how many years")
-        numeric = [e for e in found if e.label != "TIME"
-                   and (e.label != "DATE" or (noun and mentions_noun(e.text, noun)))]
-    if not numeric:
-        return None
-    mention = noun_mention(sentence, noun) if noun else None
+    numeric = _countable(found, question, noun)
+    mention = noun_mention(sentence, noun) if noun and numeric else None
     if mention is None:
-        return None if bound else numeric[0].text
+        return None if bound or not numeric else numeric[0].text
     # a number of the same clause before the noun: nothing but words between ("17 out of 34 provinces")
     before = [e for e in numeric
               if e.end <= mention.start() and not _CLAUSE_BREAK.search(sentence, e.end, mention.start())]
     if bound:
-        before = [e for e in before if _counts(sentence[e.end:mention.start()], sentence[mention.end():], question,
-                                               noun)][-1:]
+        before = [e for e in before
+                  if _counts(sentence[e.end:mention.start()], sentence[mention.end():], question, noun)][-1:]
     if before:
         return sentence[before[0].start: mention.end()]
     return None if bound else min(numeric, key=lambda e: abs(e.start - mention.start())).text
+
+
+def _countable(found: list[Entity], question: str, noun: str | None) -> list[Entity]:
+    if _DURATION.search(question):
+        return list(found)
+    # a date counts only what it names ("three years" for "how many years")
+    return [e for e in found if e.label != "TIME" and (e.label != "DATE" or (noun and mentions_noun(e.text, noun)))]
 
 
 BOUND_WORDS = 2  # most words between a number and the noun it counts ("about 6,500 Russian citizens")
@@ -124,9 +126,9 @@ def pick_lead(sentence: str, question: str, wanted: AnswerType | None, tagger: E
 
 
 def _lead_of(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagger) -> str | None:
-    """The phrase picked from the best-scoring sentence, else a person's name or a date from the
-    quoted sentence after it when the same speaker goes on (the specifics often follow the
-    sentence that names the topic: "The minister will visit the capital." "He will meet the
+    """The phrase picked from the best-scoring sentence, else a person's name, a date or a count
+    from the quoted sentence after it when the same speaker goes on (the specifics often follow
+    the sentence that names the topic: "The minister will visit the capital." "He will meet the
     President."); for "who said …", else the speaker label that opens one of those two sentences."""
     wanted = expected_answer(question)
     best = max(sentences, key=lambda e: e.score)

@@ -121,6 +121,15 @@ class _SharedClient:
             self._close()
 
 
+def _forget_system(path: str) -> None:
+    """Drop chromadb's cached system for ``path`` after a failed open: chromadb caches it before
+    starting it, so one failure (a damaged store, opened by a background warm-up) would otherwise
+    make every later client of that path in this process fail, a repair's included."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    getattr(SharedSystemClient, "_identifier_to_system", {}).pop(path, None)
+
+
 _SHARED: dict[str, _SharedClient] = {}
 _SHARED_LOCK = threading.Lock()
 
@@ -164,6 +173,8 @@ class VectorStore:
                 store.collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
                 metadata={"embed_model": self.embed_model})
         except BaseException as err:
+            if not store.chroma_host:
+                _forget_system(str(self.root / "chroma"))
             if not is_store_failure(err):
                 raise
             raise VectorStoreError(f"{self.where} cannot be opened ({_one_line(err)})") from None
