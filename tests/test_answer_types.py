@@ -21,6 +21,7 @@ DOLLARS = "Bilateral trade reached $2.4 billion last year."
 PILGRIMS = "The mission will host a dinner for 250 pilgrims on January 7."
 SOON = "For several days now, the press has been writing about the death of the engineer."
 DATED = "The engineer died on March 3, the embassy said."
+BOARD = "The decision was taken by the Water Board of Ruritania after a long debate."
 TAGS = {PORT: [("15,000 tonnes", "QUANTITY"), ("Dutch", "NORP"), ("Rotterdam", "PERSON"), ("Mombasa", "GPE"),
                ("next week", "DATE")],
         TOWN: [("Aurora", "PERSON"), ("Murmansk", "GPE"), ("May 4", "DATE")],
@@ -28,7 +29,8 @@ TAGS = {PORT: [("15,000 tonnes", "QUANTITY"), ("Dutch", "NORP"), ("Rotterdam", "
         SEA: [("the Faroe Islands", "GPE")],
         SUM: [("3.8 million", "CARDINAL")], DOLLARS: [("$2.4 billion", "MONEY"), ("last year", "DATE")],
         PILGRIMS: [("250", "CARDINAL"), ("January 7", "DATE")],
-        SOON: [("several days", "DATE")], DATED: [("March 3", "DATE")]}
+        SOON: [("several days", "DATE")], DATED: [("March 3", "DATE")],
+        BOARD: [("the Water Board of Ruritania", "ORG")]}
 
 
 @pytest.fixture
@@ -64,6 +66,9 @@ def test_the_asked_noun_sets_the_answer_type(question, kind):
     (DOLLARS, "What was the value of bilateral trade?", "$2.4 billion"),
     (PILGRIMS, "What was the budget of the dinner?", None),  # other numbers are not a sum of money
     (PILGRIMS, "How much did the dinner cost?", None),  # "how much … cost" asks for a sum, not a count
+    (BOARD, "Who took the decision?", "the Water Board of Ruritania"),  # "who": a person or a body
+    (BOARD, "Who is the chairman of the water authority?", None),  # a role: only a person answers
+    (BOARD, "What is the name of the envoy who took the decision?", None),
     (SUM, "What did the lot cost?", "3.8 million roubles"),
     (PILGRIMS, "What did the host say about the cost of the dinner?", None),  # an open question: no type
 ])

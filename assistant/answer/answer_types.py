@@ -33,6 +33,7 @@ class AnswerType:
     shape: re.Pattern | None = None  # what the entity's text must contain (a calendar date: a day or month)
     unit: re.Pattern | None = None  # a plain number (CARDINAL) counts only when followed by this ("700 euros")
     what: str = ""  # how a refusal names what is missing ("the closest passages do not say <what>")
+    role_labels: frozenset[str] | None = None  # the labels when the question names a person's role ("the envoy")
 
     def answers(self, sentence: str, question: str, tagger: EntityTagger) -> list[Entity]:
         """Entities of this kind in the sentence (without its speaker label) that the question
@@ -44,7 +45,8 @@ class AnswerType:
         nationalities = [e for e in entities if e.label == "NORP"]
         named = [e for e in self._named(sentence, question) if e.text.lower() not in q
                  and not any(n.start < e.end and e.start < n.end for n in nationalities)]
-        typed = (self._typed(e, sentence) for e in entities if e.label in self.labels and e.text.lower() not in q
+        labels = self.role_labels if self.role_labels is not None and names_role(question) else self.labels
+        typed = (self._typed(e, sentence) for e in entities if e.label in labels and e.text.lower() not in q
                  and not any(n.start <= e.start < n.end for n in named))
         return named + [e for e in typed if e is not None]
 
@@ -70,6 +72,14 @@ class AnswerType:
         return [Entity(a, b, sentence[a:b], "NAMED") for a, b in sorted(spans)]
 
 
+def names_role(question: str) -> bool:
+    """Whether the question names a person's role or title ("Who is the ambassador …", "the name
+    of the leader", "Who chaired …"; lexicon ``person_titles``): then a body is no answer."""
+    titles = {t.lower() for t in word_set("person_titles")}
+    return any(w in titles or w.removesuffix("s") in titles or w.removesuffix("ed") in titles
+               for w in re.findall(r"[a-z]+", question.lower()))
+
+
 def _asks(name: str) -> re.Pattern:
     """The question patterns of one answer type (lexicon ``answer_types.tsv``), as one regex."""
     patterns = [p for p, kind in word_map("answer_types").items() if kind == name]
@@ -83,7 +93,7 @@ CURRENCY = re.compile(rf"\s+(?:{'|'.join(sorted(word_set('currencies')))})s?\b",
 # name: (spaCy entity labels of such an answer, refuse when no evidence sentence holds one, and
 # the AnswerType options); tried in this order
 _TYPES = {
-    "person": ({"PERSON", "ORG", "NORP"}, True, {"what": "who"}),
+    "person": ({"PERSON", "ORG", "NORP"}, True, {"what": "who", "role_labels": frozenset({"PERSON"})}),
     "calendar date": ({"DATE"}, True, {"shape": CALENDAR, "what": "on what date"}),
     "date": ({"DATE", "TIME"}, True, {"what": "when"}),
     "named place": ({"GPE", "LOC", "FAC"}, True, {"what": "where"}),
