@@ -45,10 +45,13 @@ class AnswerType:
         nationalities = [e for e in entities if e.label == "NORP"]
         named = [e for e in self._named(sentence, question) if e.text.lower() not in q
                  and not any(n.start < e.end and e.start < n.end for n in nationalities)]
-        labels = self.role_labels if self.role_labels is not None and names_role(question) else self.labels
+        labels = self._labels(question)
         typed = (self._typed(e, sentence) for e in entities if e.label in labels and e.text.lower() not in q
                  and not any(n.start <= e.start < n.end for n in named))
         return named + [e for e in typed if e is not None]
+
+    def _labels(self, question: str) -> frozenset[str]:
+        return self.role_labels if self.role_labels is not None and names_role(question) else self.labels
 
     def _typed(self, e: Entity, sentence: str) -> Entity | None:
         """The entity, if its text has the type's shape; a plain number only with its unit."""
