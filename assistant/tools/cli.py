@@ -46,7 +46,12 @@ def _assistant(settings: Settings):
     from assistant.answer.assistant import Assistant
     from assistant.errors import EmptyIndex
 
-    assistant = Assistant.from_settings(settings, preload=True, models=models)
+    try:
+        assistant = Assistant.from_settings(settings, preload=True, models=models)
+    except BaseException:
+        if models is not None:
+            models.close()
+        raise
     if len(assistant.index) == 0:
         assistant.close()
         raise EmptyIndex(f"the index at {settings.store.index_dir} is empty; run: briefing-assistant ingest PATH")
