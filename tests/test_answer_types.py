@@ -22,6 +22,7 @@ PILGRIMS = "The mission will host a dinner for 250 pilgrims on January 7."
 SOON = "For several days now, the press has been writing about the death of the engineer."
 DATED = "The engineer died on March 3, the embassy said."
 BOARD = "The decision was taken by the Water Board of Ruritania after a long debate."
+ENVOY = "The talks will be chaired by the Northland envoy Tumnus."
 TAGS = {PORT: [("15,000 tonnes", "QUANTITY"), ("Dutch", "NORP"), ("Rotterdam", "PERSON"), ("Mombasa", "GPE"),
                ("next week", "DATE")],
         TOWN: [("Aurora", "PERSON"), ("Murmansk", "GPE"), ("May 4", "DATE")],
@@ -30,7 +31,7 @@ TAGS = {PORT: [("15,000 tonnes", "QUANTITY"), ("Dutch", "NORP"), ("Rotterdam", "
         SUM: [("3.8 million", "CARDINAL")], DOLLARS: [("$2.4 billion", "MONEY"), ("last year", "DATE")],
         PILGRIMS: [("250", "CARDINAL"), ("January 7", "DATE")],
         SOON: [("several days", "DATE")], DATED: [("March 3", "DATE")],
-        BOARD: [("the Water Board of Ruritania", "ORG")]}
+        BOARD: [("the Water Board of Ruritania", "ORG")], ENVOY: [("Northland", "NORP"), ("Tumnus", "GPE")]}
 
 
 @pytest.fixture
@@ -69,6 +70,7 @@ def test_the_asked_noun_sets_the_answer_type(question, kind):
     (BOARD, "Who took the decision?", "the Water Board of Ruritania"),  # "who": a person or a body
     (BOARD, "Who is the chairman of the water authority?", None),  # a role: only a person answers
     (BOARD, "What is the name of the envoy who took the decision?", None),
+    (ENVOY, "Who will chair the talks?", "Tumnus"),  # a name after a title, whatever its tag
     (SUM, "What did the lot cost?", "3.8 million roubles"),
     (PILGRIMS, "What did the host say about the cost of the dinner?", None),  # an open question: no type
 ])

@@ -63,9 +63,12 @@ class AnswerType:
         return Entity(e.start, m.end(), sentence[e.start:m.end()], e.label) if m else None
 
     def _named(self, sentence: str, question: str) -> list[Entity]:
-        """Capitalised names right after "<asked noun> of" or right before the asked noun."""
+        """Capitalised names right after "<asked noun> of" or right before the asked noun; for a
+        person, right after a title ("the envoy <Name>", whom the small model may tag a place)."""
         m = self.asks.search(question)
         noun = m.groupdict().get("noun") if m else None
+        if self.role_labels is not None:
+            return _titled(sentence)
         if not noun:
             return []
         noun = re.escape(noun)
@@ -73,6 +76,19 @@ class AnswerType:
         before = re.compile(rf"({_NAME})\s+(?i:{noun})\b")  # "the <Name> province"
         spans = [n.span(1) for pattern in (after, before) for n in pattern.finditer(sentence)]
         return [Entity(a, b, sentence[a:b], "NAMED") for a, b in sorted(spans)]
+
+
+def _titled(sentence: str) -> list[Entity]:
+    """Names written right after a person's title ("President <Name>", "the envoy <Name>"; lexicon
+    ``person_titles``), not themselves titles or institution words ("Secretary General")."""
+    titles = {t.lower() for t in word_set("person_titles")}
+    other = titles | {w.lower() for w in word_set("institution_words")}
+    found = []
+    for m in re.finditer(rf"\b(\w+)\s+(?=({_NAME}))", sentence):  # overlapping: "Foreign Minister <Name>"
+        name = re.sub(r"[’']s$", "", m.group(2))  # "Minister <Name>’s visit"
+        if m.group(1).lower() in titles and not any(w.lower() in other for w in name.split()):
+            found.append(Entity(m.start(2), m.start(2) + len(name), name, "PERSON"))
+    return found
 
 
 def names_role(question: str) -> bool:
