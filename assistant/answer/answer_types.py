@@ -65,10 +65,10 @@ class AnswerType:
     def _named(self, sentence: str, question: str) -> list[Entity]:
         """Capitalised names right after "<asked noun> of" or right before the asked noun; for a
         person, right after a title ("the envoy <Name>", whom the small model may tag a place)."""
-        m = self.asks.search(question)
-        noun = m.groupdict().get("noun") if m else None
         if self.role_labels is not None:
             return _titled(sentence)
+        m = self.asks.search(question)
+        noun = m.groupdict().get("noun") if m else None
         if not noun:
             return []
         noun = re.escape(noun)
@@ -78,15 +78,17 @@ class AnswerType:
         return [Entity(a, b, sentence[a:b], "NAMED") for a, b in sorted(spans)]
 
 
+_TITLES = frozenset(t.lower() for t in word_set("person_titles"))
+_NOT_NAMES = _TITLES | {w.lower() for w in word_set("institution_words")}
+
+
 def _titled(sentence: str) -> list[Entity]:
     """Names written right after a person's title ("President <Name>", "the envoy <Name>"; lexicon
     ``person_titles``), not themselves titles or institution words ("Secretary General")."""
-    titles = {t.lower() for t in word_set("person_titles")}
-    other = titles | {w.lower() for w in word_set("institution_words")}
     found = []
     for m in re.finditer(rf"\b(\w+)\s+(?=({_NAME}))", sentence):  # overlapping: "Foreign Minister <Name>"
         name = re.sub(r"[’']s$", "", m.group(2))  # "Minister <Name>’s visit"
-        if m.group(1).lower() in titles and not any(w.lower() in other for w in name.split()):
+        if m.group(1).lower() in _TITLES and not any(w.lower() in _NOT_NAMES for w in name.split()):
             found.append(Entity(m.start(2), m.start(2) + len(name), name, "PERSON"))
     return found
 
@@ -94,8 +96,7 @@ def _titled(sentence: str) -> list[Entity]:
 def names_role(question: str) -> bool:
     """Whether the question names a person's role or title ("Who is the ambassador …", "the name
     of the leader", "Who chaired …"; lexicon ``person_titles``): then a body is no answer."""
-    titles = {t.lower() for t in word_set("person_titles")}
-    return any(w in titles or w.removesuffix("s") in titles or w.removesuffix("ed") in titles
+    return any(w in _TITLES or w.removesuffix("s") in _TITLES or w.removesuffix("ed") in _TITLES
                for w in re.findall(r"[a-z]+", question.lower()))
 
 

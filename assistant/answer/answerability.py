@@ -133,12 +133,12 @@ def _section_vocabulary(text: str) -> frozenset[str]:
     return frozenset(vocab)
 
 
-_HOW_MANY = re.compile(r"\bhow many\s+(.+)", re.IGNORECASE)
+HOW_MANY = re.compile(r"\bhow many\s+(.+)", re.IGNORECASE)
 
 
 def counted_noun(question: str) -> str | None:
     """The thing counted in a "how many" question: "How many Egyptian peacekeepers…" -> peacekeepers."""
-    m = _HOW_MANY.search(question)
+    m = HOW_MANY.search(question)
     if not m:
         return None
     tokens = re.findall(r"[^\W\d_][\w-]*", m.group(1))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from assistant.answer.answer_types import AnswerType, expected_answer
-from assistant.answer.answerability import counted_noun, mentions_noun, noun_mention
+from assistant.answer.answerability import HOW_MANY, counted_noun, mentions_noun, noun_mention
 from assistant.answer.entities import Entity, EntityTagger
 from assistant.models import Citation, EvidenceItem
 from assistant.text import strip_markers, terms
@@ -86,8 +86,9 @@ def _counts(between: str, after: str, question: str, noun: str | None) -> bool:
     asked = noun_mention(question, noun) if noun else None
     if asked is None:
         return True
-    opening = re.search(r"\bhow many\b", question[:asked.start()], re.IGNORECASE)
-    wanted = _named_kind(question[opening.end() if opening else 0:asked.start()], question[asked.end():])
+    opening = HOW_MANY.search(question)  # the counted phrase starts after "how many"
+    start = opening.start(1) if opening and opening.start(1) <= asked.start() else 0
+    wanted = _named_kind(question[start:asked.start()], question[asked.end():])
     return not wanted or _named_kind(between, after) <= wanted
 
 
