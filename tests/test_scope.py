@@ -23,8 +23,6 @@ D = dt.date
     ("How did the statements on New START change from 2021 to 2023?", D(2021, 1, 1), D(2023, 12, 31)),
     ("Since 2022, which briefings mentioned the Arctic Council?", D(2022, 1, 1), None),
     ("Before 2020, what was said about New START?", None, D(2019, 12, 31)),
-    ("How many drops had the aircraft made by August 2021?", None, D(2021, 8, 31)),  # August included
-    ("What was said about the visa centres until June 2019?", None, D(2019, 6, 30)),
 ])
 def test_dates_in_questions_become_a_range(question, first, last):
     scope = parse_scope(question)
@@ -47,10 +45,6 @@ def test_questions_without_dates_have_no_scope(question):
 
 def test_a_bare_year_is_a_preference_and_a_day_is_a_filter():
     assert not parse_scope("How many passports were issued in 2021?").strict
-    # a bare range may date the topic; "between" and briefing words limit the briefings
-    assert not parse_scope("How many rounds of talks does the plan for 2020-2021 provide for?").strict
-    assert parse_scope("Between March and May 2022, what was said about Turkey?").strict
-    assert parse_scope("What did the 2020-2021 briefings say about the plan?").strict
     assert parse_scope("What was said on 6 July 2022?").strict
     assert parse_scope("What did the 2021 briefings say about Libya?").strict
 

@@ -111,11 +111,10 @@ _CAPITALISED_RUN = re.compile(r"(?:\b[A-Z][\w’'-]*(?:\s+(?:of|for|and|the|on|i
 
 
 def acronyms(text: str) -> set[str]:
-    """Acronyms of capitalised word runs: "Russian Direct Investment Fund" -> "rdif"; a word in
-    capitals gives all its letters ("UN Security Council" -> "unsc")."""
+    """Acronyms of capitalised word runs: "Russian Direct Investment Fund" -> "rdif"."""
     out = set()
     for m in _CAPITALISED_RUN.finditer(text):
-        caps = [w if w.isupper() else w[0] for w in m.group().split() if w[:1].isupper()]
+        caps = [w[0] for w in m.group().split() if w[:1].isupper()]
         for i in range(len(caps)):
             for j in range(i + 2, len(caps) + 1):
                 out.add("".join(caps[i:j]).lower())

@@ -184,9 +184,7 @@ def _dates(question: str) -> tuple[dt.date | None, dt.date | None, list[tuple[in
             if lead:
                 spans.append((lead.start(), a.start))
             spans.append((a.end, b.start))
-            # "between A and B" limits the briefings; a bare "2020-2021" may date the topic ("the
-            # plan for 2020-2021"): those briefings first, unless the question is about briefings
-            return a.first, b.last, spans, strict or lead is not None
+            return a.first, b.last, spans, True
     first, last = min(m.first for m in mentions), max(m.last for m in mentions)
     if len(mentions) == 1:
         role, at = _phrase_before(question, mentions[0].start)
@@ -196,8 +194,6 @@ def _dates(question: str) -> tuple[dt.date | None, dt.date | None, list[tuple[in
             return mentions[0].first, None, spans, True
         if role == "to":
             return None, mentions[0].first - dt.timedelta(days=1), spans, True
-        if role == "through":  # "by August 2021": August included
-            return None, mentions[0].last, spans, True
     return first, last, spans, strict
 
 
