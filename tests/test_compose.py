@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.compose import clean, compose, grounded_lead, pick_lead
+from assistant.answer.compose import clean, compose, grounded_lead, later_lead, pick_lead
 from assistant.answer.entities import Entity, EntityTagger
 from assistant.answer.answer_types import expected_answer
 from assistant.models import EvidenceItem, SectionRef
@@ -160,3 +160,52 @@ def test_who_said_it_is_answered_by_the_speaker_label_of_the_quoted_turn():
     # not without a verb of speaking, and never the journalist's label
     assert compose([first, second], "Who allocated the Hajj quota?", tagger).lead is None
     assert compose([first], "Who asked about the Hajj quota?", tagger).lead is None
+
+
+def test_a_lead_may_come_from_a_later_sentence_among_the_best_three():
+    """The answer-type check passes when one of the three best evidence sentences holds the asked
+    kind; the lead (and the quote) then come from that sentence when it is further on in the best
+    one's turn ("… will host an exhibition of icons." … "Visitors will see 48 icons.") — not
+    from a fourth sentence, one before the best, another speaker's turn, or a number counting
+    something else."""
+    topic = "In July, the National Museum in Tamberg will host an exhibition of old icons."
+    venue = "The museum was founded in 1921 by a group of collectors."
+    icons = "Visitors will see 48 icons and 12 manuscripts from private collections."
+    halls = "The icons will fill 5 halls of the museum."
+    tagger = StubTagger({topic: [("July", "DATE"), ("Tamberg", "GPE")], venue: [("1921", "DATE")],
+                         icons: [("48", "CARDINAL"), ("12", "CARDINAL")], halls: [("5", "CARDINAL")]})
+    best = _item(1, topic, 1.0).model_copy(update={"position": 0})
+    turn = {"continues": True, "ref": best.ref}
+    mid = _item(2, venue, 0.5).model_copy(update={"position": 1, **turn})
+    answer = _item(3, icons, 0.7).model_copy(update={"position": 3, **turn})
+    question = "How many icons will the exhibition in Tamberg show?"
+    quoted, lead = later_lead([best], [best, mid, answer], question, tagger)
+    assert lead == "48 icons" and [e.position for e in quoted] == [0, 3]
+    c = compose(quoted, question, tagger, lead=lead)
+    assert c.text.startswith("48 icons [2] — ")
+    # not when it is the fourth best, nor in another speaker's turn, nor before the best sentence
+    others = [_item(4 + i, f"Filler sentence {i}.", 0.9).model_copy(update={"position": 4 + i, **turn})
+              for i in range(2)]
+    assert later_lead([best], [best, *others, answer], question, tagger)[1] is None
+    assert later_lead([best], [best, mid, answer.model_copy(update={"continues": False})], question, tagger)[1] is None
+    assert later_lead([best.model_copy(update={"position": 5})], [best.model_copy(update={"position": 5}), answer],
+                      question, tagger)[1] is None
+    # a number counting another noun is no lead ("5 halls" for "how many icons")
+    other = _item(3, halls, 0.7).model_copy(update={"position": 3, **turn})
+    assert later_lead([best], [best, other], question, tagger) == ([best], None)
+    # an open question, or a lead the quoted sentences already give, adds nothing
+    assert later_lead([best], [best, answer], "What will the exhibition show?", tagger) == ([best], None)
+
+
+def test_a_count_of_another_kind_is_no_lead_even_in_the_best_sentence():
+    """"How many Belarusian regions …?" is not answered by "52 Russian regions" (a tune near miss
+    answered so); without a kind in the question, or with the same one, the count leads."""
+    forum = "Delegations from 52 Russian regions will take part in the forum."
+    tagger = StubTagger({forum: [("52", "CARDINAL"), ("Russian", "NORP")]})
+
+    def lead(question: str) -> str | None:
+        return pick_lead(forum, question, expected_answer(question), tagger)
+
+    assert lead("How many Belarusian regions will take part in the forum?") is None
+    assert lead("How many regions will take part in the forum?") == "52 Russian regions"
+    assert lead("How many Russian regions will take part in the forum?") == "52 Russian regions"

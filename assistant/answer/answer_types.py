@@ -40,13 +40,14 @@ class AnswerType:
         does not already give: first the names written next to the asked noun ("the port of
         <Name>", "the <Name> province", which the small model often mislabels or misses), then
         spaCy's entities of the type's labels; a number reads with its unit ("700 euros")."""
-        q = question.lower()
+        q = _plain(question)
         entities = tagger.entities(sentence)
         nationalities = [e for e in entities if e.label == "NORP"]
-        named = [e for e in self._named(sentence, question) if e.text.lower() not in q
+        named = [e for e in self._named(sentence, question) if _plain(e.text) not in q
                  and not any(n.start < e.end and e.start < n.end for n in nationalities)]
         labels = self._labels(question)
-        typed = (self._typed(e, sentence) for e in entities if e.label in labels and e.text.lower() not in q
+        typed = (self._typed(e, sentence) for e in entities if e.label in labels and _plain(e.text) not in q
+                 and not (e.label == "PERSON" and _untitled(e.text))
                  and not any(n.start <= e.start < n.end for n in named))
         return named + [e for e in typed if e is not None]
 
@@ -91,6 +92,18 @@ def _titled(sentence: str) -> list[Entity]:
         if m.group(1).lower() in _TITLES and not any(w.lower() in _NOT_NAMES for w in name.split()):
             found.append(Entity(m.start(2), m.start(2) + len(name), name, "PERSON"))
     return found
+
+
+def _plain(text: str) -> str:
+    """Lower case, one kind of apostrophe, no possessive ending: the question's "Ortega's" gives
+    the sentence's "Ortega’s"."""
+    return re.sub(r"'s\b", "", text.lower().replace("’", "'"))
+
+
+def _untitled(text: str) -> bool:
+    """A "person" with no capitalised word but titles and institution words ("the Embassy"): the
+    small model's mistake, not a name."""
+    return all(w.lower() in _NOT_NAMES for w in re.findall(r"[A-Z][\w-]*", text))
 
 
 def names_role(question: str) -> bool:

@@ -8,11 +8,12 @@ refused although the corpus talks about Sputnik V doses: no section mentions Vie
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from assistant.answer.answer_types import COUNT, AnswerType, expected_answer
 from assistant.answer.entities import EntityTagger
+from assistant.answer.related import RelatedWords
 from assistant.config import Settings
 from assistant.store.index import Index
 from assistant.models import EvidenceItem, SectionHit
@@ -39,6 +40,10 @@ class KeyTerms:
     surface: dict[str, str] = field(default_factory=dict)  # stem -> the word as the user wrote it
 
 
+COVERS_LITTLE = "the closest passages cover too little of the question"
+MENTIONS_NOTHING = "the closest passages do not mention what the question asks about"
+
+
 @dataclass
 class SectionCheck:
     hit: SectionHit
@@ -47,6 +52,8 @@ class SectionCheck:
     content_found: int = 0  # how many of the non-name key terms are present
     content_total: int = 0
     count_ok: bool = True  # "how many X": a sentence gives a number of X
+    lacking: list[str] = field(default_factory=list)  # the non-name key terms absent, as the user wrote them
+    weight: float = 0.0  # the weight of all key terms (the denominator of ``coverage``)
 
     def failure(self, settings: Settings) -> str | None:
         """Why this section cannot support an answer, or None when it can."""
@@ -55,9 +62,9 @@ class SectionCheck:
         if self.hit.dense < settings.answer.min_dense_score:
             return "no passage is close enough to the question"
         if self.coverage < settings.answer.min_term_coverage:
-            return "the closest passages cover too little of the question"
+            return COVERS_LITTLE
         if self.content_total and not self.content_found and self.hit.dense < settings.answer.min_dense_unmatched:
-            return "the closest passages do not mention what the question asks about"
+            return MENTIONS_NOTHING
         if not self.count_ok:
             return "no passage gives that number"
         return None
@@ -200,14 +207,34 @@ def check_section(index: Index, hit: SectionHit, kt: KeyTerms, question: str = "
     counted = _absent(entities, _section_vocabulary(section.title))
     return SectionCheck(hit, [kt.surface.get(m, m) for m in missing], got / total if total else 0.0,
                         content_found=len(content) - len(lacking), content_total=len(content),
-                        count_ok=noun is None or gives_count(text, noun, counted) or not mentions_noun(text, noun))
+                        count_ok=noun is None or gives_count(text, noun, counted) or not mentions_noun(text, noun),
+                        lacking=[kt.surface.get(t, t) for t in lacking], weight=total)
 
 
-def decide(question: str, sections: list[SectionHit], index: Index, settings: Settings) -> Decision:
+def _reworded(check: SectionCheck, index: Index, related: RelatedWords) -> SectionCheck:
+    """The check with the question words the section says in other words counted as present."""
+    briefing = index.briefing(check.hit.ref.briefing_id)
+    section = briefing.sections[check.hit.ref.section_index]
+    found = related.found(check.lacking, f"{section.title}\n{briefing.text[section.start:section.end]}")
+    if not found:
+        return check
+    return replace(check, coverage=check.coverage + len(found) / check.weight,
+                   content_found=check.content_found + len(found),
+                   lacking=[w for w in check.lacking if w not in found])
+
+
+def decide(question: str, sections: list[SectionHit], index: Index, settings: Settings,
+           related: RelatedWords | None = None) -> Decision:
+    """Answerable or not, and the supporting section first. With ``related``, a section that fails
+    only for its wording (too little of the question covered, or none of its topic words) is
+    checked again counting the question words it says in other words."""
     if not sections:
         return Decision(False, "nothing in the index matches the question", [])
     kt = key_terms(question)
     checks = [check_section(index, h, kt, question) for h in sections[: settings.answer.check_sections]]
+    if related is not None:
+        checks = [_reworded(c, index, related) if c.lacking and c.failure(settings) in (COVERS_LITTLE, MENTIONS_NOTHING)
+                  else c for c in checks]
     ok = [c for c in checks if c.failure(settings) is None]
     if ok:
         # retrieval order, unless a section close behind covers clearly more of the question
@@ -219,8 +246,11 @@ def decide(question: str, sections: list[SectionHit], index: Index, settings: Se
     return Decision(False, checks[0].failure(settings) or "no supporting passage", sections, checks)
 
 
+TYPE_TOP = 3  # how many of the best evidence sentences must hold an answer of the asked type
+
+
 def answer_type_failure(question: str, evidence: list[EvidenceItem], tagger: EntityTagger,
-                        top: int = 3) -> str | None:
+                        top: int = TYPE_TOP) -> str | None:
     """A question asking who, when or how many is refused when none of the best evidence
     sentences names a person or body, gives a date, or gives a number (beyond those in the
     question itself)."""

@@ -15,7 +15,8 @@ from assistant.answer.answerability import Decision, answer_type_failure, decide
 from assistant.answer.conversation import describing_words, resolve
 from assistant.answer.entities import EntityTagger
 from assistant.answer.evidence import EvidenceBuilder, VectorCache
-from assistant.answer.compose import Composed, compose, grounded_lead
+from assistant.answer.related import RelatedWords
+from assistant.answer.compose import Composed, compose, grounded_lead, later_lead
 from assistant.answer.extractive import select_sentences
 from assistant.answer.model_process import ModelProcess, RemoteEmbedder, remote_entities, start_models
 from assistant.answer.modes import MODES, AnswerMode, mode_class
@@ -61,6 +62,7 @@ class Assistant:
         self.retriever = Retriever(self.index, self.embedder, settings)
         self.vectors = VectorCache(self.embedder)
         self.evidence = EvidenceBuilder(self.index, self.vectors, settings)
+        self.related = RelatedWords(self.vectors)
         self.prompts = Prompts(settings.prompts_dir)
         self.timeline_finder = Timeline(self.index, self.retriever, self.evidence, settings)
         self._describing: tuple[str | None, frozenset[str]] = (None, frozenset())  # (registry commit, words)
@@ -211,8 +213,8 @@ class Assistant:
             return
         timings["evidence_tokens"] = float(sum(count_tokens(e.text) for e in evidence))
         notice, drafted = None, False
-        selected = select_sentences(evidence, topic)
-        extractive = compose(selected, topic, self.entities)
+        selected, lead = later_lead(select_sentences(evidence, topic), evidence, topic, self.entities)
+        extractive = compose(selected, topic, self.entities, lead=lead)
         composed = extractive
         if answer_mode.uses_llm:
             # the extractive answer (verbatim quotes) is shown as a draft while the model works;
@@ -223,7 +225,7 @@ class Assistant:
                 drafted = True
             raw, problem = self._generate(answer_mode, standalone, evidence, timings)
             if problem is None:
-                composed, problem = self._grounded(raw, evidence, selected, topic)
+                composed, problem = self._grounded(raw, evidence, selected, topic, extractive.lead)
             if problem is not None:
                 composed = extractive
                 notice = self.prompts.fallback.format(mode=mode, problem=problem)
@@ -257,9 +259,10 @@ class Assistant:
         return raw, problem
 
     def _grounded(self, raw: str, evidence: list[EvidenceItem], selected: list[EvidenceItem],
-                  question: str) -> tuple[Composed | None, str | None]:
+                  question: str, extractive_lead: str | None) -> tuple[Composed | None, str | None]:
         """The model's reply as a span-grounded answer (quoting the extractive ``selected`` sentences
-        too), or why it cannot be one."""
+        too, and led by the extractive answer's lead when the model's is not grounded and none is
+        read from the quoted sentences), or why it cannot be one."""
         try:
             reply = json.loads(raw)
             numbers = [int(n) for n in reply.get("evidence", [])]
@@ -276,8 +279,11 @@ class Assistant:
             return None, f"chose passages that hold no {wanted.name} the question asks for"
         grounded = grounded_lead(lead, chosen, question, self.entities)
         # the model picks the answer phrase; what is quoted is never less than the extractive answer
-        quoted = {e.number: e for e in [*selected, *chosen]}
-        return compose(list(quoted.values()), question, self.entities, lead=grounded), None
+        quoted = list({e.number: e for e in [*selected, *chosen]}.values())
+        composed = compose(quoted, question, self.entities, lead=grounded)
+        if composed.lead is None and extractive_lead:
+            composed = compose(quoted, question, self.entities, lead=extractive_lead)
+        return composed, None
 
     def _support(self, topic: str, plan: SearchPlan,
                  timings: dict[str, float]) -> tuple[Decision, list[EvidenceItem]]:
@@ -287,7 +293,7 @@ class Assistant:
         for filters in plan.attempts:
             retrieval = self.retriever.search(topic, filters)
             timings["retrieval_ms"] = timings.get("retrieval_ms", 0.0) + retrieval.timings["retrieval"] * 1000
-            decision = decide(topic, retrieval.sections, self.index, self.settings)
+            decision = decide(topic, retrieval.sections, self.index, self.settings, self.related)
             evidence = []
             if decision.answerable:
                 t1 = time.perf_counter()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from assistant.answer.answer_types import AnswerType, expected_answer
-from assistant.answer.answerability import HOW_MANY, counted_noun, mentions_noun, noun_mention
+from assistant.answer.answerability import HOW_MANY, TYPE_TOP, counted_noun, mentions_noun, noun_mention
 from assistant.answer.entities import Entity, EntityTagger
 from assistant.models import Citation, EvidenceItem
 from assistant.text import strip_markers, terms
@@ -46,8 +46,9 @@ def _number_lead(sentence: str, question: str, found: list[Entity], bound: bool 
     """For "how many X": the count of X — from the first number of the clause that mentions X up
     to that mention ("17 out of 34 provinces"), else (unless ``bound``) the number nearest X; a
     date is a count only when the question asks how long or it names X itself ("three years"), a
-    time ("72 hours") only when the question asks how long. With ``bound``, only the nearest number
-    before X that counts it (see ``_counts``)."""
+    time ("72 hours") only when the question asks how long. A number counting another kind of X
+    (see ``_same_kind``) is no count of X. With ``bound``, only the nearest number before X, at
+    most ``BOUND_WORDS`` words from it ("Three Il-76 aircraft carried rescuers" counts aircraft)."""
     noun = counted_noun(question)
     numeric = _countable(found, question, noun)
     mention = noun_mention(sentence, noun) if noun and numeric else None
@@ -56,9 +57,10 @@ def _number_lead(sentence: str, question: str, found: list[Entity], bound: bool 
     # a number of the same clause before the noun: nothing but words between ("17 out of 34 provinces")
     before = [e for e in numeric
               if e.end <= mention.start() and not _CLAUSE_BREAK.search(sentence, e.end, mention.start())]
-    if bound:
-        before = [e for e in before
-                  if _counts(sentence[e.end:mention.start()], sentence[mention.end():], question, noun)][-1:]
+    of_kind = [e for e in before if _same_kind(sentence[e.end:mention.start()], sentence[mention.end():], question, noun)]
+    if before and not of_kind:
+        return None  # the clause counts another kind of it ("52 Russian regions" for "how many Belarusian regions")
+    before = [e for e in of_kind if len(sentence[e.end:mention.start()].split()) <= BOUND_WORDS][-1:] if bound else of_kind
     if before:
         return sentence[before[0].start: mention.end()]
     return None if bound else min(numeric, key=lambda e: abs(e.start - mention.start())).text
@@ -75,14 +77,11 @@ BOUND_WORDS = 2  # most words between a number and the noun it counts ("about 6,
 _OF_NAME = re.compile(r"\w*\s+of\s+(?:the\s+)?((?:[A-Z][\w’'-]*\s*)+)")  # "doses of the Sputnik V vaccine"
 
 
-def _counts(between: str, after: str, question: str, noun: str | None) -> bool:
-    """Whether a number followed by ``between``, the counted noun and ``after`` counts what the
-    question counts: few words between ("Three Il-76 aircraft carried rescuers" counts
-    aircraft), and the names that say which kind it counts — right before the noun ("68 Russian
+def _same_kind(between: str, after: str, question: str, noun: str | None) -> bool:
+    """Whether a number followed by ``between``, the counted noun and ``after`` counts the kind the
+    question counts: the names that say which kind — right before the noun ("68 Russian
     regions"), or in an "of" phrase right after it ("doses of the Sputnik V vaccine") — only
     those the question gives there, when it gives any."""
-    if len(between.split()) > BOUND_WORDS:
-        return False
     asked = noun_mention(question, noun) if noun else None
     if asked is None:
         return True
@@ -146,6 +145,27 @@ def _following_lead(after: EvidenceItem | None, question: str, wanted: AnswerTyp
                      bound=True)
 
 
+def later_lead(selected: Sequence[EvidenceItem], evidence: Sequence[EvidenceItem], question: str,
+               tagger: EntityTagger) -> tuple[list[EvidenceItem], str | None]:
+    """The quoted sentences and the lead, when the quoted ones give no lead: a person, a date, a
+    count of the asked noun or a sum read from a sentence among the ``TYPE_TOP`` best of the
+    evidence (those the answer-type check reads) further on in the best sentence's section, the
+    same speaker going on ("… will host an exhibition of icons." … "Visitors will see 48 icons.");
+    that sentence is quoted too. Else the quoted sentences and no lead."""
+    wanted = expected_answer(question)
+    if not selected or wanted is None or wanted.name not in _FOLLOWING_LABELS or _lead_of(selected, question, tagger):
+        return list(selected), None
+    best = max(selected, key=lambda e: e.score)
+    for e in sorted(evidence, key=lambda e: e.score, reverse=True)[:TYPE_TOP]:
+        if e.ref == best.ref and e.position > best.position and e.continues:
+            lead = pick_lead(e.body, question, replace(wanted, labels=_FOLLOWING_LABELS[wanted.name]), tagger,
+                             bound=True)
+            if lead:
+                quoted = {x.position: x for x in [*selected, e]}
+                return [quoted[p] for p in sorted(quoted)], lead
+    return list(selected), None
+
+
 def _speaker_lead(candidates: Sequence[EvidenceItem | None], question: str, wanted: AnswerType | None) -> str | None:
     if wanted is None or wanted.name != "person" or not _asks_speaker(question):
         return None
@@ -167,7 +187,8 @@ def _speaker(e: EvidenceItem) -> str | None:
 # not a body, not a time; a number only when it counts the asked noun ("It brought together
 # historians from 17 countries." after the sentence naming the conference)
 _FOLLOWING_LABELS = {"person": frozenset({"PERSON"}), "date": frozenset({"DATE"}),
-                     "calendar date": frozenset({"DATE"}), "number": frozenset({"CARDINAL", "QUANTITY"})}
+                     "calendar date": frozenset({"DATE"}), "number": frozenset({"CARDINAL", "QUANTITY"}),
+                     "sum": frozenset({"MONEY"})}
 
 
 def compose(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagger,
