@@ -46,8 +46,7 @@ class AnswerType:
         named = [e for e in self._named(sentence, question) if _plain(e.text) not in q
                  and not any(n.start < e.end and e.start < n.end for n in nationalities)]
         labels = self._labels(question)
-        typed = (self._typed(e, sentence) for e in entities if e.label in labels and _plain(e.text) not in q
-                 and not (e.label == "PERSON" and _untitled(e.text))
+        typed = (self._typed(e, sentence) for e in entities if e.label in labels and _new_name(e, q)
                  and not any(n.start <= e.start < n.end for n in named))
         return named + [e for e in typed if e is not None]
 
@@ -98,6 +97,11 @@ def _plain(text: str) -> str:
     """Lower case, one kind of apostrophe, no possessive ending: the question's "Ortega's" gives
     the sentence's "Ortega’s"."""
     return re.sub(r"'s\b", "", text.lower().replace("’", "'"))
+
+
+def _new_name(e: Entity, question: str) -> bool:
+    """An entity the (plain) question does not give, and for a person a name, not titles only."""
+    return _plain(e.text) not in question and not (e.label == "PERSON" and _untitled(e.text))
 
 
 def _untitled(text: str) -> bool:

@@ -211,8 +211,11 @@ def check_section(index: Index, hit: SectionHit, kt: KeyTerms, question: str = "
                         lacking=[kt.surface.get(t, t) for t in lacking], weight=total)
 
 
-def _reworded(check: SectionCheck, index: Index, related: RelatedWords) -> SectionCheck:
-    """The check with the question words the section says in other words counted as present."""
+def _worded(check: SectionCheck, index: Index, settings: Settings, related: RelatedWords | None) -> SectionCheck:
+    """The check, or, when it fails for its wording alone, the check with the question words the
+    section says in other words counted as present."""
+    if related is None or not check.lacking or check.failure(settings) not in (COVERS_LITTLE, MENTIONS_NOTHING):
+        return check
     briefing = index.briefing(check.hit.ref.briefing_id)
     section = briefing.sections[check.hit.ref.section_index]
     found = related.found(check.lacking, f"{section.title}\n{briefing.text[section.start:section.end]}")
@@ -231,10 +234,8 @@ def decide(question: str, sections: list[SectionHit], index: Index, settings: Se
     if not sections:
         return Decision(False, "nothing in the index matches the question", [])
     kt = key_terms(question)
-    checks = [check_section(index, h, kt, question) for h in sections[: settings.answer.check_sections]]
-    if related is not None:
-        checks = [_reworded(c, index, related) if c.lacking and c.failure(settings) in (COVERS_LITTLE, MENTIONS_NOTHING)
-                  else c for c in checks]
+    checks = [_worded(check_section(index, h, kt, question), index, settings, related)
+              for h in sections[: settings.answer.check_sections]]
     ok = [c for c in checks if c.failure(settings) is None]
     if ok:
         # retrieval order, unless a section close behind covers clearly more of the question

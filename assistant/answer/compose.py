@@ -54,16 +54,24 @@ def _number_lead(sentence: str, question: str, found: list[Entity], bound: bool 
     mention = noun_mention(sentence, noun) if noun and numeric else None
     if mention is None:
         return None if bound or not numeric else numeric[0].text
-    # a number of the same clause before the noun: nothing but words between ("17 out of 34 provinces")
-    before = [e for e in numeric
-              if e.end <= mention.start() and not _CLAUSE_BREAK.search(sentence, e.end, mention.start())]
-    of_kind = [e for e in before if _same_kind(sentence[e.end:mention.start()], sentence[mention.end():], question, noun)]
-    if before and not of_kind:
+    before = _counts_before(sentence, mention, numeric, question, noun)
+    if before is None:
         return None  # the clause counts another kind of it ("52 Russian regions" for "how many Belarusian regions")
-    before = [e for e in of_kind if len(sentence[e.end:mention.start()].split()) <= BOUND_WORDS][-1:] if bound else of_kind
+    if bound:
+        before = [e for e in before if len(sentence[e.end:mention.start()].split()) <= BOUND_WORDS][-1:]
     if before:
         return sentence[before[0].start: mention.end()]
     return None if bound else min(numeric, key=lambda e: abs(e.start - mention.start())).text
+
+
+def _counts_before(sentence: str, mention: re.Match, numeric: list[Entity], question: str,
+                   noun: str | None) -> list[Entity] | None:
+    """The numbers of the clause before the noun's mention (nothing but words between: "17 out of
+    34 provinces") that count its asked kind; None when there are some but all count another."""
+    before = [e for e in numeric
+              if e.end <= mention.start() and not _CLAUSE_BREAK.search(sentence, e.end, mention.start())]
+    of_kind = [e for e in before if _same_kind(sentence[e.end:mention.start()], sentence[mention.end():], question, noun)]
+    return None if before and not of_kind else of_kind
 
 
 def _countable(found: list[Entity], question: str, noun: str | None) -> list[Entity]:
