@@ -252,6 +252,8 @@ class EvidenceItem(_Model):
     position: int = 0  # sentence number within its section
     label: int = 0  # length of the speaker label the sentence opens with ("Question: ")
     continues: bool = False  # the sentence before it is the same speaker's (``Section.goes_on``)
+    exchange: int = -1  # the media question and answer it belongs to (-1: none, a statement)
+    asked: bool = False  # part of a journalist's question, not of the answer
 
     @property
     def body(self) -> str:

@@ -187,7 +187,13 @@ def test_a_lead_may_come_from_a_later_sentence_among_the_best_three():
     others = [_item(4 + i, f"Filler sentence {i}.", 0.9).model_copy(update={"position": 4 + i, **turn})
               for i in range(2)]
     assert later_lead([best], [best, *others, answer], question, tagger)[1] is None
-    assert later_lead([best], [best, mid, answer.model_copy(update={"continues": False})], question, tagger)[1] is None
+    # a journalist's words ("They say 300 icons were stolen."), or another media question's answer
+    assert later_lead([best], [best, mid, answer.model_copy(update={"asked": True})], question, tagger)[1] is None
+    assert later_lead([best], [best, mid, answer.model_copy(update={"exchange": 2})], question, tagger)[1] is None
+    # the answer to the media question the best sentence asks
+    asking = best.model_copy(update={"exchange": 0, "asked": True})
+    replied = answer.model_copy(update={"exchange": 0})
+    assert later_lead([asking], [asking, replied], question, tagger)[1] == "48 icons"
     assert later_lead([best.model_copy(update={"position": 5})], [best.model_copy(update={"position": 5}), answer],
                       question, tagger)[1] is None
     # a number counting another noun is no lead ("5 halls" for "how many icons")
@@ -195,6 +201,11 @@ def test_a_lead_may_come_from_a_later_sentence_among_the_best_three():
     assert later_lead([best], [best, other], question, tagger) == ([best], None)
     # an open question, or a lead the quoted sentences already give, adds nothing
     assert later_lead([best], [best, answer], "What will the exhibition show?", tagger) == ([best], None)
+    opening = _item(1, icons, 1.0).model_copy(update={"position": 0})
+    more = "A further 7 icons come from the monastery."
+    tagger.table[more] = [("7", "CARDINAL")]
+    assert later_lead([opening], [opening, answer.model_copy(update={"text": more})], question, tagger) == (
+        [opening], None)
 
 
 def test_a_count_of_another_kind_is_no_lead_even_in_the_best_sentence():
@@ -209,3 +220,19 @@ def test_a_count_of_another_kind_is_no_lead_even_in_the_best_sentence():
     assert lead("How many Belarusian regions will take part in the forum?") is None
     assert lead("How many regions will take part in the forum?") == "52 Russian regions"
     assert lead("How many Russian regions will take part in the forum?") == "52 Russian regions"
+
+
+@pytest.mark.parametrize("sentence, number, question, expected", [
+    # a nationality and its country are one kind
+    ("Delegations from 85 regions of Russia took part.", "85", "How many Russian regions took part?",
+     "85 regions"),
+    # a model name is not a kind
+    ("Russia sent 3 Il-76 aircraft to fight the fires.", "3", "How many Russian aircraft were sent?",
+     "3 Il-76 aircraft"),
+    # names farther from the noun than BOUND_WORDS do not say its kind: the first number still leads
+    ("Governors were appointed in 17 of Afghanistan's 34 provinces.", "17", "In how many Afghan provinces "
+     "were governors appointed?", "17 of Afghanistan's 34 provinces"),
+])
+def test_the_kind_of_a_count_is_read_by_the_one_matcher(sentence, number, question, expected):
+    tagger = StubTagger({sentence: [(number, "CARDINAL")] + ([("34", "CARDINAL")] if "34" in sentence else [])})
+    assert pick_lead(sentence, question, expected_answer(question), tagger) == expected

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.answer.entities import Entity, EntityTagger
+from assistant.text import fold_quotes
 from assistant.text.dates import MONTH_PATTERN
 from assistant.text.lexicon import alternation, word_map, word_set
 
@@ -96,7 +97,7 @@ def _titled(sentence: str) -> list[Entity]:
 def _plain(text: str) -> str:
     """Lower case, one kind of apostrophe, no possessive ending: the question's "Ortega's" gives
     the sentence's "Ortega’s"."""
-    return re.sub(r"'s\b", "", text.lower().replace("’", "'"))
+    return re.sub(r"'s\b", "", fold_quotes(text).lower())
 
 
 def _new_name(e: Entity, question: str) -> bool:
@@ -105,9 +106,10 @@ def _new_name(e: Entity, question: str) -> bool:
 
 
 def _untitled(text: str) -> bool:
-    """A "person" with no capitalised word but titles and institution words ("the Embassy"): the
-    small model's mistake, not a name."""
-    return all(w.lower() in _NOT_NAMES for w in re.findall(r"[A-Z][\w-]*", text))
+    """A "person" whose capitalised words are all titles and institution words ("the Embassy"):
+    the small model's mistake, not a name."""
+    capitalised = [w for w in re.findall(r"[^\W\d_][\w-]*", text) if w[0].isupper()]
+    return bool(capitalised) and all(w.lower() in _NOT_NAMES for w in capitalised)
 
 
 def names_role(question: str) -> bool:

@@ -230,18 +230,20 @@ def decide(question: str, sections: list[SectionHit], index: Index, settings: Se
            related: RelatedWords | None = None) -> Decision:
     """Answerable or not, and the supporting section first. With ``related``, a section that fails
     only for its wording (too little of the question covered, or none of its topic words) is
-    checked again counting the question words it says in other words."""
+    checked again counting the question words it says in other words; the choice among the
+    sections that pass still reads the question's own words."""
     if not sections:
         return Decision(False, "nothing in the index matches the question", [])
     kt = key_terms(question)
-    checks = [_worded(check_section(index, h, kt, question), index, settings, related)
-              for h in sections[: settings.answer.check_sections]]
-    ok = [c for c in checks if c.failure(settings) is None]
+    literal = [check_section(index, h, kt, question) for h in sections[: settings.answer.check_sections]]
+    checks = [_worded(c, index, settings, related) for c in literal]
+    ok = [i for i, c in enumerate(checks) if c.failure(settings) is None]
     if ok:
-        # retrieval order, unless a section close behind covers clearly more of the question
-        top = ok[0]
-        best = max(ok, key=lambda c: (c.coverage - top.coverage >= 0.15 and c.hit.score >= 0.8 * top.hit.score,
-                                      c is top))
+        # retrieval order, unless a section close behind covers clearly more of the question as
+        # worded (related words only decide whether a section may answer, not which one does)
+        top = literal[ok[0]]
+        best = checks[max(ok, key=lambda i: (literal[i].coverage - top.coverage >= 0.15
+                                             and literal[i].hit.score >= 0.8 * top.hit.score, i == ok[0]))]
         ordered = [best.hit] + [h for h in sections if h is not best.hit]
         return Decision(True, "supported", ordered, [best] + [c for c in checks if c is not best])
     return Decision(False, checks[0].failure(settings) or "no supporting passage", sections, checks)

@@ -19,8 +19,8 @@ from assistant.answer.answer_types import AnswerType, expected_answer
 from assistant.answer.answerability import HOW_MANY, TYPE_TOP, counted_noun, mentions_noun, noun_mention
 from assistant.answer.entities import Entity, EntityTagger
 from assistant.models import Citation, EvidenceItem
-from assistant.text import strip_markers, terms
-from assistant.text.lexicon import phrases, word_set
+from assistant.text import present, strip_markers, terms
+from assistant.text.lexicon import phrases, word_map, word_set
 
 _LINK = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 
@@ -67,10 +67,12 @@ def _number_lead(sentence: str, question: str, found: list[Entity], bound: bool 
 def _counts_before(sentence: str, mention: re.Match, numeric: list[Entity], question: str,
                    noun: str | None) -> list[Entity] | None:
     """The numbers of the clause before the noun's mention (nothing but words between: "17 out of
-    34 provinces") that count its asked kind; None when there are some but all count another."""
+    34 provinces") that count its asked kind (checked for those at most ``BOUND_WORDS`` words from
+    it, which count the noun itself); None when there are some but all count another."""
     before = [e for e in numeric
               if e.end <= mention.start() and not _CLAUSE_BREAK.search(sentence, e.end, mention.start())]
-    of_kind = [e for e in before if _same_kind(sentence[e.end:mention.start()], sentence[mention.end():], question, noun)]
+    of_kind = [e for e in before if len(sentence[e.end:mention.start()].split()) > BOUND_WORDS
+               or _same_kind(sentence[e.end:mention.start()], sentence[mention.end():], question, noun)]
     return None if before and not of_kind else of_kind
 
 
@@ -96,14 +98,22 @@ def _same_kind(between: str, after: str, question: str, noun: str | None) -> boo
     opening = HOW_MANY.search(question)  # the counted phrase starts after "how many"
     start = opening.start(1) if opening and opening.start(1) <= asked.start() else 0
     wanted = _named_kind(question[start:asked.start()], question[asked.end():])
-    return not wanted or _named_kind(between, after) <= wanted
+    if not wanted:
+        return True
+    given = frozenset(wanted | {_DEMONYMS[w] for w in wanted if w in _DEMONYMS})
+    return all(present(_DEMONYMS.get(w, w), given) for w in _named_kind(between, after))
+
+
+_DEMONYMS = word_map("demonyms")  # "Afghan" -> "afghanistan": a nationality and its country are one kind
+_KIND_WORD = re.compile(r"[^\W\d_][^\W\d_’'-]*(?:[’']s)?")  # a word of letters ("Il-76" names a model, not a kind)
 
 
 def _named_kind(before: str, after: str) -> set[str]:
-    """The capitalised words naming the kind of a counted noun, before it and in an "of" phrase after it."""
-    names = {w.lower() for w in before.split() if w[:1].isupper()}
+    """The capitalised words naming the kind of a counted noun, before it and in an "of" phrase
+    after it, lower-cased, without a possessive ending."""
     m = _OF_NAME.match(after)
-    return names | ({w.lower() for w in m.group(1).split()} if m else set())
+    words = before.split() + (m.group(1).split() if m else [])
+    return {re.sub(r"[’']s$", "", w).lower() for w in words if w[:1].isupper() and _KIND_WORD.fullmatch(w)}
 
 
 def _distance(sentence: str, entity: Entity, question: str) -> int:
@@ -134,8 +144,8 @@ def pick_lead(sentence: str, question: str, wanted: AnswerType | None, tagger: E
 
 
 def _lead_of(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTagger) -> str | None:
-    """The phrase picked from the best-scoring sentence, else a person's name, a date or a count
-    from the quoted sentence after it when the same speaker goes on (the specifics often follow
+    """The phrase picked from the best-scoring sentence, else a person's name, a date, a sum or a
+    count from the quoted sentence after it when the same speaker goes on (the specifics often follow
     the sentence that names the topic: "The minister will visit the capital." "He will meet the
     President."); for "who said …", else the speaker label that opens one of those two sentences."""
     wanted = expected_answer(question)
@@ -157,15 +167,16 @@ def later_lead(selected: Sequence[EvidenceItem], evidence: Sequence[EvidenceItem
                tagger: EntityTagger) -> tuple[list[EvidenceItem], str | None]:
     """The quoted sentences and the lead, when the quoted ones give no lead: a person, a date, a
     count of the asked noun or a sum read from a sentence among the ``TYPE_TOP`` best of the
-    evidence (those the answer-type check reads) further on in the best sentence's section, the
-    same speaker going on ("… will host an exhibition of icons." … "Visitors will see 48 icons.");
-    that sentence is quoted too. Else the quoted sentences and no lead."""
+    evidence (those the answer-type check reads) further on in the best sentence's statement, or in
+    the answer to its media question ("… will host an exhibition of icons." … "Visitors will see
+    48 icons."), never in a journalist's words; that sentence is quoted too. A sum needs no noun
+    near it (the top three are about the asked thing). Else the quoted sentences and no lead."""
     wanted = expected_answer(question)
     if not selected or wanted is None or wanted.name not in _FOLLOWING_LABELS or _lead_of(selected, question, tagger):
         return list(selected), None
     best = max(selected, key=lambda e: e.score)
     for e in sorted(evidence, key=lambda e: e.score, reverse=True)[:TYPE_TOP]:
-        if e.ref == best.ref and e.position > best.position and e.continues:
+        if e.ref == best.ref and e.position > best.position and e.exchange == best.exchange and not e.asked:
             lead = pick_lead(e.body, question, replace(wanted, labels=_FOLLOWING_LABELS[wanted.name]), tagger,
                              bound=True)
             if lead:
@@ -193,7 +204,7 @@ def _speaker(e: EvidenceItem) -> str | None:
 
 
 # not a body, not a time; a number only when it counts the asked noun ("It brought together
-# historians from 17 countries." after the sentence naming the conference)
+# historians from 17 countries." after the sentence naming the conference); a sum of money
 _FOLLOWING_LABELS = {"person": frozenset({"PERSON"}), "date": frozenset({"DATE"}),
                      "calendar date": frozenset({"DATE"}), "number": frozenset({"CARDINAL", "QUANTITY"}),
                      "sum": frozenset({"MONEY"})}

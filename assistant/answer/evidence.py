@@ -20,7 +20,7 @@ from assistant.text.lexicon import alternation
 
 
 class VectorCache:
-    """LRU cache of sentence vectors keyed by text (thread-safe)."""
+    """LRU cache of sentence and word vectors keyed by text (thread-safe)."""
 
     def __init__(self, embedder: Embedder, size: int = 50_000):
         self.embedder = embedder
@@ -31,18 +31,22 @@ class VectorCache:
     def encode(self, texts: list[str]) -> np.ndarray:
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._data]
+        fresh: dict[str, np.ndarray] = {}
         if missing:
-            vectors = self.embedder.encode(missing, batch_size=32)
+            fresh = dict(zip(missing, self.embedder.encode(missing, batch_size=32)))
             with self._lock:
-                for t, v in zip(missing, vectors):
-                    self._data[t] = v
+                self._data.update(fresh)
                 while len(self._data) > self.size:
                     self._data.popitem(last=False)
         with self._lock:
-            out = []
-            for t in texts:
-                self._data.move_to_end(t)
-                out.append(self._data[t])
+            out = [fresh.get(t, self._data.get(t)) for t in texts]
+            for t in dict.fromkeys(texts):
+                if t in self._data:
+                    self._data.move_to_end(t)
+        lost = [i for i, v in enumerate(out) if v is None]  # evicted meanwhile by another thread's vectors
+        if lost:
+            for i, v in zip(lost, self.embedder.encode([texts[i] for i in lost], batch_size=32)):
+                out[i] = v
         return np.stack(out) if out else np.zeros((0, self.embedder.dim), dtype=np.float32)
 
 
@@ -56,6 +60,7 @@ class Candidate:
     in_question: bool = False  # part of a journalist's question, not of the answer
     label: int = 0  # length of the speaker label the sentence starts with ("Question: ")
     continues: bool = False  # the sentence before it is the same speaker's (``Section.goes_on``)
+    exchange: int = -1  # the media question and answer it belongs to (-1: none, a statement)
 
     @property
     def body(self) -> str:
@@ -98,12 +103,14 @@ class EvidenceBuilder:
             briefing = self.index.briefing(hit.ref.briefing_id)
             section = briefing.sections[hit.ref.section_index]
             sents = [Span(a, b) for a, b in section.sentences]
-            questions = [(e.question_start, e.question_end) for e in section.exchanges]
             for i in _wanted(rank, hit, sents):
                 s = sents[i]
-                asked = any(a <= s.start < b for a, b in questions)
+                asked = any(e.question_start <= s.start < e.question_end for e in section.exchanges)
+                exchange = next((k for k, e in enumerate(section.exchanges)
+                                 if e.question_start <= s.start < e.answer_end), -1)
                 out.append(Candidate(rank, hit, s, s.of(briefing.text), i, asked,
-                                     section.label_end(s.start) - s.start, section.goes_on(i - 1) is not None))
+                                     section.label_end(s.start) - s.start, section.goes_on(i - 1) is not None,
+                                     exchange))
         return out
 
     def _score(self, question: str, query_vec: np.ndarray, cands: list[Candidate]) -> list[tuple[float, Candidate]]:
@@ -163,7 +170,7 @@ class EvidenceBuilder:
         chosen.sort(key=lambda x: (x[1].section_rank, x[1].position))
         return [EvidenceItem(number=i + 1, ref=c.hit.ref, text=c.text, start=c.span.start, end=c.span.end,
                              score=round(score, 4), position=c.position, label=c.label,
-                             continues=c.continues)
+                             continues=c.continues, exchange=c.exchange, asked=c.in_question)
                 for i, (score, c) in enumerate(chosen)]
 
 

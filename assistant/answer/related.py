@@ -8,7 +8,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from assistant.answer.evidence import VectorCache
-from assistant.text import STOPWORDS, words
+from assistant.text import STOPWORDS
+from assistant.text.terms import surface_words
 
 # cosine of two words' vectors (all-MiniLM-L6-v2, each word embedded alone) from which they count
 # as one term: synonyms score 0.5-0.9 ("fighters"/"militants" 0.53, "reporters"/"journalists"
@@ -18,14 +19,16 @@ RELATED = 0.5
 
 @lru_cache(maxsize=512)
 def _vocabulary(text: str) -> tuple[str, ...]:
-    """The distinct words of a section that can stand for a question word: no stopwords, no
-    numbers, at least three letters."""
-    return tuple(dict.fromkeys(w for w in words(text) if len(w) >= 3 and w.isalpha() and w not in STOPWORDS))
+    """The distinct words of a section that can stand for a question word: written in lower case
+    somewhere (names, nationalities and months are not: "Russian" never stands for "Belarusian",
+    nor "August" for "July"), of three letters or more, no stopwords, no numbers."""
+    return tuple(dict.fromkeys(w for w in surface_words(text)
+                               if w.islower() and w.isalpha() and len(w) >= 3 and w not in STOPWORDS))
 
 
 class RelatedWords:
     """Finds which question words a text says in other words; word vectors are kept in the
-    assistant's vector cache, so a section's words are embedded once per process."""
+    assistant's vector cache (LRU), so a section's words are seldom embedded twice."""
 
     def __init__(self, vectors: VectorCache, threshold: float = RELATED):
         self.vectors = vectors
