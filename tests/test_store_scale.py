@@ -248,5 +248,22 @@ def test_memory_stays_on_disk(tmp_path):
     assert len(reader.parts.docs._briefings) <= 4 and len(reader.parts.docs._chunks) <= 50
 
 
+def test_a_search_reads_its_chunks_in_one_query(tmp_path):
+    """``Index.chunks`` gives what ``Index.chunk`` gives one by one, reading all the cache's misses
+    with one query (a search looks up ~80 chunks; one query each cost ~4 ms per search)."""
+    files = synthetic_files(tmp_path / "corpus", 1, 3)
+    settings = _settings(tmp_path / "index").replace(chunk_cache_size=5)
+    Ingestor(Index(settings, _embedder()), settings).ingest(files, show_progress=False)
+    reader = Index(settings, _embedder())
+    ids = [c.id for e in reader.briefings() for c in reader.chunks_of(e.briefing_id)][:40]
+    docs = reader.parts.docs
+    queries: list[str] = []
+    docs._db().set_trace_callback(queries.append)
+    got = reader.chunks(ids + ["no-such-chunk"])
+    assert sum(q.lstrip().upper().startswith("SELECT DOC, ID, DATA") for q in queries) == 1
+    assert list(got) == ids and all(got[i] == reader.chunk(i) for i in ids)
+    assert len(docs._chunks) <= 5
+
+
 if __name__ == "__main__":
     main()

@@ -86,8 +86,9 @@ class Retriever:
             for rank, (cid, _) in enumerate(sparse):
                 fused[cid] += 1.0 / (rrf_k + rank + 1)
         out = []
+        chunks = self.index.chunks(list(fused))
         for cid, score in fused.items():
-            chunk = self.index.chunk(cid)
+            chunk = chunks.get(cid)
             if chunk is not None:
                 out.append(ChunkHit(chunk=chunk, dense=d_score.get(cid, 0.0), bm25=b_score.get(cid, 0.0), fused=score))
         out.sort(key=lambda h: h.fused, reverse=True)

@@ -231,6 +231,26 @@ class DocStore:
                 return chunk
         return None
 
+    def chunks(self, ids: Sequence[str], live_docs: Mapping[str, str]) -> dict[str, Chunk]:
+        """The chunks of these ids held by a live version (``live_docs``: doc -> ...), read from the
+        cache or in batches of one query each (a search looks up ~80 chunks at once)."""
+        out: dict[str, Chunk] = {}
+        missing = []
+        for cid in dict.fromkeys(ids):
+            cached = self._chunks.get(cid)
+            if cached is not None and cached[0] in live_docs:
+                out[cid] = cached[1]
+            else:
+                missing.append(cid)
+        for i in range(0, len(missing), 400):
+            batch = missing[i:i + 400]
+            rows = self._query(f"SELECT doc, id, data FROM chunks WHERE id IN ({','.join('?' * len(batch))})", batch)
+            for doc, cid, blob in rows:
+                if doc in live_docs and cid not in out:
+                    out[cid] = self._load(blob, Chunk, f"chunk {cid}")
+                    self._chunks.put(cid, (doc, out[cid]))
+        return {cid: out[cid] for cid in dict.fromkeys(ids) if cid in out}  # in the order asked
+
     def chunks_of(self, doc: str) -> list[Chunk]:
         rows = self._query("SELECT data FROM chunks WHERE doc = ?", (doc,))
         chunks = [self._load(blob, Chunk, f"chunk of {doc}") for (blob,) in rows]

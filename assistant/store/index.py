@@ -192,6 +192,13 @@ class Index:
         except DocStoreError as err:
             raise damaged(self.root, [str(err)]) from None
 
+    def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
+        """The chunks of these ids that a live version holds (one query for all cache misses)."""
+        try:
+            return self._view.read_chunks(chunk_ids)
+        except DocStoreError as err:
+            raise damaged(self.root, [str(err)]) from None
+
     def chunks_of(self, briefing_id: str) -> list[Chunk]:
         """The chunks of one briefing, in text order."""
         doc = self._view.doc_of(briefing_id)

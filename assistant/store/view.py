@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, Sequence
 
 from assistant.errors import IndexDamaged
 from assistant.models import Briefing, Chunk
@@ -89,6 +89,9 @@ class View:
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         return self.docs.chunk(chunk_id, self.live_docs)
+
+    def read_chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
+        return self.docs.chunks(chunk_ids, self.live_docs)
 
     def briefing(self, briefing_id: str) -> Briefing | None:
         doc = self.doc_of(briefing_id)
