@@ -388,20 +388,3 @@ def test_answer_to_json(fake_assistant):
 def test_available_modes(fake_assistant):
     assert fake_assistant.available_modes() == ["local", "openai", "extractive"]
 
-
-def test_a_models_lead_not_in_its_passage_gives_way_to_the_extractive_lead(fake_assistant):
-    """When the model's phrase is not in its passage and none can be read from the quoted
-    sentences by position, the extractive answer's lead (read from a later sentence) leads."""
-    from tests.test_compose import StubTagger, _item
-
-    topic = "In July, the museum in Tamberg will host an exhibition of old icons."
-    icons = "Visitors will see 48 icons from private collections."
-    fake_assistant.entities = StubTagger({topic: [("July", "DATE"), ("Tamberg", "GPE")], icons: [("48", "CARDINAL")]})
-    best = _item(1, topic, 1.0).model_copy(update={"position": 0})
-    later = _item(2, icons, 0.7).model_copy(update={"position": 3})
-    question = "How many icons will the exhibition in Tamberg show?"
-    raw = json.dumps({"evidence": [2], "answer": "forty-eight"})
-    composed, problem = fake_assistant._grounded(raw, [best, later], [best, later], question, "48 icons")
-    assert problem is None and composed.lead == "48 icons" and composed.text.startswith("48 icons [2] — ")
-    without, _ = fake_assistant._grounded(raw, [best, later], [best, later], question, None)
-    assert without.lead is None

@@ -3,6 +3,8 @@ of the kind the question asks for; a model's phrase is kept only when it is in i
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from assistant.answer.compose import clean, compose, grounded_lead, later_lead, pick_lead
@@ -236,3 +238,19 @@ def test_a_count_of_another_kind_is_no_lead_even_in_the_best_sentence():
 def test_the_kind_of_a_count_is_read_by_the_one_matcher(sentence, number, question, expected):
     tagger = StubTagger({sentence: [(number, "CARDINAL")] + ([("34", "CARDINAL")] if "34" in sentence else [])})
     assert pick_lead(sentence, question, expected_answer(question), tagger) == expected
+
+
+def test_a_models_lead_not_in_its_passage_gives_way_to_the_extractive_lead(fake_assistant):
+    """When the model's phrase is not in its passage and none can be read from the quoted
+    sentences by position, the extractive answer's lead (read from a later sentence) leads."""
+    topic = "In July, the museum in Tamberg will host an exhibition of old icons."
+    icons = "Visitors will see 48 icons from private collections."
+    fake_assistant.entities = StubTagger({topic: [("July", "DATE"), ("Tamberg", "GPE")], icons: [("48", "CARDINAL")]})
+    best = _item(1, topic, 1.0).model_copy(update={"position": 0})
+    later = _item(2, icons, 0.7).model_copy(update={"position": 3})
+    question = "How many icons will the exhibition in Tamberg show?"
+    raw = json.dumps({"evidence": [2], "answer": "forty-eight"})
+    composed, problem = fake_assistant._grounded(raw, [best, later], [best, later], question, "48 icons")
+    assert problem is None and composed.lead == "48 icons" and composed.text.startswith("48 icons [2] — ")
+    without, _ = fake_assistant._grounded(raw, [best, later], [best, later], question, None)
+    assert without.lead is None
