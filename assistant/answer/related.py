@@ -42,4 +42,3 @@ class RelatedWords:
         asked = self.vectors.encode([w.lower() for w in wanted])
         closest = (asked @ self.vectors.encode(list(vocab)).T).max(axis=1)
         return {w for w, score in zip(wanted, closest) if score >= self.threshold}
-
