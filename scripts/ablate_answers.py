@@ -71,8 +71,8 @@ RULES = {
         [(assistant_module, "parse_scope", _strict_day)],
     "'ministry' is not a briefing word": [(scope, "word_set", _with_ministry)],
     "'how long' accepts a time":
-        [(compose, "_number_lead", lambda s, q, found: ORIGINAL["_number_lead"](
-            s, q, [e for e in found if e.label != "TIME"]))],
+        [(compose, "_number_lead", lambda s, q, found, bound=False: ORIGINAL["_number_lead"](
+            s, q, [e for e in found if e.label != "TIME"], bound))],
     "a count's names may be in the paragraph before": [(answerability, "gives_count", _paragraph_only_count)],
     "a who/when lead from the next sentence": [(compose, "_FOLLOWING_LABELS", {})],
     "'who said' is answered by the speaker label": [(compose, "_asks_speaker", lambda q: False)],
