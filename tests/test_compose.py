@@ -207,33 +207,33 @@ def test_a_lead_may_come_from_a_later_sentence_among_the_best_three():
     more = "A further 7 icons come from the monastery."
     tagger.table[more] = [("7", "CARDINAL")]
     assert later_lead([opening], [opening, answer.model_copy(update={"text": more})], question, tagger) == (
-        [opening], None)
+        [opening], "48 icons")  # the quoted sentence's own lead, not "7 icons" further on
 
 
 def test_a_count_of_another_kind_is_no_lead_even_in_the_best_sentence():
-    """"How many Belarusian regions …?" is not answered by "52 Russian regions" (a tune near miss
-    answered so); without a kind in the question, or with the same one, the count leads."""
-    forum = "Delegations from 52 Russian regions will take part in the forum."
-    tagger = StubTagger({forum: [("52", "CARDINAL"), ("Russian", "NORP")]})
+    """"How many Southland regions …?" is not answered by "52 Northland regions" (a tune near miss
+    was answered so); without a kind in the question, or with the same one, the count leads."""
+    forum = "Delegations from 52 Northland regions will take part in the forum."
+    tagger = StubTagger({forum: [("52", "CARDINAL"), ("Northland", "NORP")]})
 
     def lead(question: str) -> str | None:
         return pick_lead(forum, question, expected_answer(question), tagger)
 
-    assert lead("How many Belarusian regions will take part in the forum?") is None
-    assert lead("How many regions will take part in the forum?") == "52 Russian regions"
-    assert lead("How many Russian regions will take part in the forum?") == "52 Russian regions"
+    assert lead("How many Southland regions will take part in the forum?") is None
+    assert lead("How many regions will take part in the forum?") == "52 Northland regions"
+    assert lead("How many Northland regions will take part in the forum?") == "52 Northland regions"
 
 
 @pytest.mark.parametrize("sentence, number, question, expected", [
     # a nationality and its country are one kind
-    ("Delegations from 85 regions of Russia took part.", "85", "How many Russian regions took part?",
+    ("Delegations from 85 regions of Ruritania took part.", "85", "How many Ruritanian regions took part?",
      "85 regions"),
     # a model name is not a kind
-    ("Russia sent 3 Il-76 aircraft to fight the fires.", "3", "How many Russian aircraft were sent?",
+    ("Ruritania sent 3 Il-76 aircraft to fight the fires.", "3", "How many Ruritanian aircraft were sent?",
      "3 Il-76 aircraft"),
     # names farther from the noun than BOUND_WORDS do not say its kind: the first number still leads
-    ("Governors were appointed in 17 of Afghanistan's 34 provinces.", "17", "In how many Afghan provinces "
-     "were governors appointed?", "17 of Afghanistan's 34 provinces"),
+    ("Governors were appointed in 17 of Ruritania's 34 provinces.", "17", "In how many Ruritanian provinces "
+     "were governors appointed?", "17 of Ruritania's 34 provinces"),
 ])
 def test_the_kind_of_a_count_is_read_by_the_one_matcher(sentence, number, question, expected):
     tagger = StubTagger({sentence: [(number, "CARDINAL")] + ([("34", "CARDINAL")] if "34" in sentence else [])})

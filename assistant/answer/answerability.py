@@ -27,7 +27,7 @@ _NOT_ENTITIES = STOPWORDS | QUESTION_WORDS | word_set("request_words")
 # Capitalised descriptors of a region or a group rather than a name: checked like ordinary terms.
 _REGIONAL = word_set("regional_words")
 # Demonyms whose stem does not share a prefix with the country name.
-_DEMONYMS = word_map("demonyms")
+DEMONYMS = word_map("demonyms")
 # A capital in a question may stand for its country ("What did Washington say?"); one in a passage
 # is often just a venue ("the earlier meetings in Berlin"), so only the question's is widened.
 _CAPITALS = word_map("capitals")
@@ -97,7 +97,7 @@ def _key_word(part: str, first: bool) -> tuple[str, bool] | None:
         return None
     capitalised = part[0].isupper() and (not first or part.isupper())
     is_entity = (part[0].isdigit() or capitalised) and low not in _REGIONAL
-    return _DEMONYMS.get(low) or (low.replace(",", "") if is_entity else stem(low)), is_entity
+    return DEMONYMS.get(low) or (low.replace(",", "") if is_entity else stem(low)), is_entity
 
 
 def key_terms(question: str) -> KeyTerms:
@@ -134,7 +134,7 @@ def _section_vocabulary(text: str) -> frozenset[str]:
     acronyms found in a section."""
     plain = set(words(text)) | set(camel_parts(text))
     vocab = {stem(w) for w in plain} | plain
-    vocab |= {_DEMONYMS[w] for w in plain if w in _DEMONYMS}
+    vocab |= {DEMONYMS[w] for w in plain if w in DEMONYMS}
     vocab |= acronyms(text)
     return frozenset(vocab)
 

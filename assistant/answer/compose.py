@@ -16,11 +16,11 @@ from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from assistant.answer.answer_types import AnswerType, expected_answer
-from assistant.answer.answerability import HOW_MANY, TYPE_TOP, counted_noun, mentions_noun, noun_mention
+from assistant.answer.answerability import DEMONYMS, HOW_MANY, TYPE_TOP, counted_noun, mentions_noun, noun_mention
 from assistant.answer.entities import Entity, EntityTagger
 from assistant.models import Citation, EvidenceItem
 from assistant.text import present, strip_markers, terms
-from assistant.text.lexicon import phrases, word_map, word_set
+from assistant.text.lexicon import phrases, word_set
 
 _LINK = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 
@@ -56,7 +56,7 @@ def _number_lead(sentence: str, question: str, found: list[Entity], bound: bool 
         return None if bound or not numeric else numeric[0].text
     before = _counts_before(sentence, mention, numeric, question, noun)
     if before is None:
-        return None  # the clause counts another kind of it ("52 Russian regions" for "how many Belarusian regions")
+        return None  # the clause counts another kind of it ("52 Northland regions" for "how many Southland regions")
     if bound:
         before = [e for e in before if len(sentence[e.end:mention.start()].split()) <= BOUND_WORDS][-1:]
     if before:
@@ -89,7 +89,7 @@ _OF_NAME = re.compile(r"\w*\s+of\s+(?:the\s+)?((?:[A-Z][\w’'-]*\s*)+)")  # "do
 
 def _same_kind(between: str, after: str, question: str, noun: str | None) -> bool:
     """Whether a number followed by ``between``, the counted noun and ``after`` counts the kind the
-    question counts: the names that say which kind — right before the noun ("68 Russian
+    question counts: the names that say which kind — right before the noun ("68 Northland
     regions"), or in an "of" phrase right after it ("doses of the Sputnik V vaccine") — only
     those the question gives there, when it gives any."""
     asked = noun_mention(question, noun) if noun else None
@@ -100,11 +100,11 @@ def _same_kind(between: str, after: str, question: str, noun: str | None) -> boo
     wanted = _named_kind(question[start:asked.start()], question[asked.end():])
     if not wanted:
         return True
-    given = frozenset(wanted | {_DEMONYMS[w] for w in wanted if w in _DEMONYMS})
-    return all(present(_DEMONYMS.get(w, w), given) for w in _named_kind(between, after))
+    # a nationality and its country are one kind (the demonyms of answerability)
+    given = frozenset(wanted | {DEMONYMS[w] for w in wanted if w in DEMONYMS})
+    return all(present(DEMONYMS.get(w, w), given) for w in _named_kind(between, after))
 
 
-_DEMONYMS = word_map("demonyms")  # "Afghan" -> "afghanistan": a nationality and its country are one kind
 _KIND_WORD = re.compile(r"[^\W\d_][^\W\d_’'-]*(?:[’']s)?")  # a word of letters ("Il-76" names a model, not a kind)
 
 
@@ -165,15 +165,16 @@ def _following_lead(after: EvidenceItem | None, question: str, wanted: AnswerTyp
 
 def later_lead(selected: Sequence[EvidenceItem], evidence: Sequence[EvidenceItem], question: str,
                tagger: EntityTagger) -> tuple[list[EvidenceItem], str | None]:
-    """The quoted sentences and the lead, when the quoted ones give no lead: a person, a date, a
+    """The quoted sentences and their lead (``_lead_of``); when they give none, a person, a date, a
     count of the asked noun or a sum read from a sentence among the ``TYPE_TOP`` best of the
     evidence (those the answer-type check reads) further on in the best sentence's statement, or in
     the answer to its media question ("… will host an exhibition of icons." … "Visitors will see
     48 icons."), never in a journalist's words; that sentence is quoted too. A sum needs no noun
     near it (the top three are about the asked thing). Else the quoted sentences and no lead."""
     wanted = expected_answer(question)
-    if not selected or wanted is None or wanted.name not in _FOLLOWING_LABELS or _lead_of(selected, question, tagger):
-        return list(selected), None
+    found = _lead_of(selected, question, tagger) if selected else None
+    if found or not selected or wanted is None or wanted.name not in _FOLLOWING_LABELS:
+        return list(selected), found
     best = max(selected, key=lambda e: e.score)
     for e in sorted(evidence, key=lambda e: e.score, reverse=True)[:TYPE_TOP]:
         if e.ref == best.ref and e.position > best.position and e.exchange == best.exchange and not e.asked:

@@ -20,8 +20,8 @@ RELATED = 0.5
 @lru_cache(maxsize=512)
 def _vocabulary(text: str) -> tuple[str, ...]:
     """The distinct words of a section that can stand for a question word: written in lower case
-    somewhere (names, nationalities and months are not: "Russian" never stands for "Belarusian",
-    nor "August" for "July"), of three letters or more, no stopwords, no numbers."""
+    somewhere (names, nationalities and months are not: "Northlandish" never stands for
+    "Southlandish", nor "August" for "July"), of three letters or more, no stopwords, no numbers."""
     return tuple(dict.fromkeys(w for w in surface_words(text)
                                if w.islower() and w.isalpha() and len(w) >= 3 and w not in STOPWORDS))
 
