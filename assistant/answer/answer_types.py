@@ -47,7 +47,7 @@ class AnswerType:
         named = [e for e in self._named(sentence, question) if _plain(e.text) not in q
                  and not any(n.start < e.end and e.start < n.end for n in nationalities)]
         labels = self._labels(question)
-        typed = (self._typed(e, sentence) for e in entities if e.label in labels and _new_name(e, q)
+        typed = (self._typed(e, sentence) for e in entities if e.label in labels and _plain(e.text) not in q
                  and not any(n.start <= e.start < n.end for n in named))
         return named + [e for e in typed if e is not None]
 
@@ -95,21 +95,9 @@ def _titled(sentence: str) -> list[Entity]:
 
 
 def _plain(text: str) -> str:
-    """Lower case, one kind of apostrophe, no possessive ending: the question's "Ortega's" gives
-    the sentence's "Ortega’s"."""
+    """Lower case, one kind of apostrophe, no possessive ending: the question's "Tumnus's" gives
+    the sentence's "Tumnus’s"."""
     return re.sub(r"'s\b", "", fold_quotes(text).lower())
-
-
-def _new_name(e: Entity, question: str) -> bool:
-    """An entity the (plain) question does not give, and for a person a name, not titles only."""
-    return _plain(e.text) not in question and not (e.label == "PERSON" and _untitled(e.text))
-
-
-def _untitled(text: str) -> bool:
-    """A "person" whose capitalised words are all titles and institution words ("the Embassy"):
-    the small model's mistake, not a name."""
-    capitalised = [w for w in re.findall(r"[^\W\d_][\w-]*", text) if w[0].isupper()]
-    return bool(capitalised) and all(w.lower() in _NOT_NAMES for w in capitalised)
 
 
 def names_role(question: str) -> bool:
