@@ -118,6 +118,20 @@ def test_a_preferred_year_falls_back_to_all_briefings():
     assert plan.attempts == (None,) and plan.missing is None
 
 
+def test_outside_the_preferred_dates_a_passage_must_name_the_date_of_the_fact():
+    """A bare year or month dates the fact: another briefing answers only with a passage that
+    names it ("in 2021", "in October"); a briefing's own date asks for nothing."""
+    year = plan_search(parse_scope("How many passports were issued in 2021?"), None, DATES)
+    assert (year.required(0), year.required(1)) == ((), ("2021",))
+    none_held = plan_search(parse_scope("How many passports were issued in 2019?"), None, DATES)
+    assert none_held.required(0) == ("2019",)
+    month = plan_search(parse_scope("How many citizens did the flight bring home on 10 October 2020?"), None, DATES)
+    assert month.required(0) == ("October",)
+    briefing = plan_search(parse_scope("In 2022 briefings, what about grain?"), None, DATES)
+    assert briefing.required(0) == briefing.required(1) == ()
+    assert plan_search(parse_scope("What about grain?"), None, DATES).required(0) == ()
+
+
 def test_a_scope_within_a_chosen_briefing_still_searches_it():
     user = Filters(briefing_ids=("b1",))
     plan = plan_search(parse_scope("What was said on 6 July 2022 about grain?"), user, DATES)
@@ -135,3 +149,16 @@ def test_a_scope_within_a_chosen_briefing_still_searches_it():
 def test_a_leading_clause_that_only_dates_the_question_is_not_part_of_its_topic(question, topic):
     """The topic then starts with its question word, so the kind of answer asked for is seen."""
     assert parse_scope(question).topic(question) == topic
+
+
+def test_a_fact_dated_outside_the_indexed_briefings_is_answered_only_by_a_passage_naming_the_date(fake_assistant):
+    """The sample (10 November 2021) gives the count "over the past two months": asked for 2021 or
+    November 2021 it answers; asked for 2019 or March 2021 (no briefing then) the passage would
+    have to say so, and it does not."""
+    for question in ("How many ISIS militants surrendered in 2021?", "How many ISIS militants surrendered in November 2021?"):
+        answer = fake_assistant.ask(question, mode="extractive")
+        assert not answer.abstained and answer.lead == "250"
+    for question, date in (("How many ISIS militants surrendered in 2019?", "2019"),
+                           ("How many ISIS militants surrendered in March 2021?", "March")):
+        answer = fake_assistant.ask(question, mode="extractive")
+        assert answer.abstained and f"mentions {date}" in answer.text

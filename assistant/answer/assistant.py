@@ -290,10 +290,12 @@ class Assistant:
         """Retrieval, the answer-or-abstain decision and the evidence, trying the plan's filters in
         order until one gives an answerable section."""
         decision, evidence = None, []
-        for filters in plan.attempts:
+        for attempt, filters in enumerate(plan.attempts):
             retrieval = self.retriever.search(topic, filters)
             timings["retrieval_ms"] = timings.get("retrieval_ms", 0.0) + retrieval.timings["retrieval"] * 1000
-            decision = decide(topic, retrieval.sections, self.index, self.settings, self.related)
+            # outside the asked dates, the date the question gives the fact must be in the passage
+            checked = " ".join((topic, *plan.required(attempt)))
+            decision = decide(checked, retrieval.sections, self.index, self.settings, self.related)
             evidence = []
             if decision.answerable:
                 t1 = time.perf_counter()

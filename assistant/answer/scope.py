@@ -49,6 +49,12 @@ class DateMention:
     end: int
     first: dt.date  # the days it covers
     last: dt.date
+    kind: str = "day"  # "day", "month" or "year"
+
+    def words(self) -> tuple[str, ...]:
+        """What a passage says when it dates a fact by this mention: the year ("in 2021"), or the
+        month of a month or a day ("in October", "on October 15")."""
+        return (str(self.first.year),) if self.kind == "year" else (calendar.month_name[self.first.month],)
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,9 @@ class Scope:
     # ("issued in 2021") may date the fact rather than the briefing: those briefings first; a day
     # with no briefing words is the briefing's when one was held that day, else the event's
     strict: bool = True
+    # the words a passage outside the scope's briefings must contain to answer: a bare date that
+    # dates the fact ("exported in 2021") is answered by another briefing only if it names it
+    fact_words: tuple[str, ...] = ()
 
     @property
     def dated(self) -> bool:
@@ -153,7 +162,7 @@ def date_mentions(question: str) -> list[DateMention]:
             kind, text = "month", f"{text} {year}"
         span = _interval(kind, text)
         if span:
-            out.append(DateMention(a, b, *span))
+            out.append(DateMention(a, b, *span, kind=kind))
     return out
 
 
@@ -218,7 +227,9 @@ def parse_scope(question: str) -> Scope:
     intent = _intent(question)
     if relative is not None and intent == "last":
         intent = "fact"  # "What did the latest briefing say …" is about one briefing
-    return Scope(date_from, date_to, relative, intent, tuple(spans + rel_spans), strict)
+    mentions = date_mentions(question)
+    fact_words = mentions[0].words() if not strict and len(mentions) == 1 else ()
+    return Scope(date_from, date_to, relative, intent, tuple(spans + rel_spans), strict, fact_words)
 
 
 def resolve_relative(scope: Scope, dates: Sequence[str]) -> Scope:
@@ -250,6 +261,12 @@ class SearchPlan:
     attempts: tuple[Filters | None, ...]
     scope: str | None = None
     missing: str | None = None
+    widened_from: int = 0  # the first attempt outside the scope's dates
+    fact_words: tuple[str, ...] = ()  # what a passage found from ``widened_from`` on must name
+
+    def required(self, attempt: int) -> tuple[str, ...]:
+        """The words a supporting passage of this attempt must contain besides the topic's."""
+        return self.fact_words if attempt >= self.widened_from else ()
 
 
 def _meet(scope: Scope, user: Filters | None) -> Filters:
@@ -273,7 +290,10 @@ def plan_search(scope: Scope, user: Filters | None, dates: Sequence[str]) -> Sea
     scoped = _meet(scope, user)
     dated = Filters(date_from=scoped.date_from, date_to=scoped.date_to)  # the dates alone
     if not any(dated.accepts("", date_to_int(d)) for d in dates if d):
-        return SearchPlan((user,)) if not scope.strict else SearchPlan((), missing=_missing(scope, dates))
+        if scope.strict:
+            return SearchPlan((), missing=_missing(scope, dates))
+        return SearchPlan((user,), fact_words=scope.fact_words)
     if scope.strict or scope.one_day:
         return SearchPlan((scoped,), scope=f"Searched {scope.describe()}")
-    return SearchPlan((scoped, user), scope=f"Searched {scope.describe()} first")
+    return SearchPlan((scoped, user), scope=f"Searched {scope.describe()} first", widened_from=1,
+                      fact_words=scope.fact_words)
