@@ -316,3 +316,30 @@ def test_a_question_asking_who_when_or_how_many_needs_a_lead_of_that_kind(questi
     assert (reason is None) == (refused is None)
     if refused:
         assert reason.endswith(f"do not say {refused}")
+
+
+def test_the_ministrys_own_country_is_a_party_to_every_fact_wherever_the_briefing_was_held(tmp_path, settings,
+                                                                                        embedder):
+    """A briefing held in another city (no capital in its header) never writes "Ruritania" in a
+    section about visa-free trips to it. The country whose capital most briefing headers name is
+    taken as said in every section when a fact question is decided, so the question is not refused
+    for that word; alone, without a briefing held in a capital, it is. A list of the briefings about
+    a topic (``check_section`` without ``implicit``) does not take it as said."""
+    from .conftest import SAMPLE, indexed
+
+    away = tmp_path / "2024-09-04-briefing.txt"
+    away.write_text("Briefing by Foreign Ministry Spokeswoman Maria Zakharova, Portville, September 4, 2024\n\n"
+                    "Visa-free group trips\n\nMore than 210,000 Chinese tourists came to the region under "
+                    "the visa-free group travel scheme this summer.\n", encoding="utf-8")
+    question = "How many Chinese tourists came to Russia under the visa-free group travel scheme?"
+
+    def section(index: Index) -> SectionHit:
+        entry = next(e for e in index.briefings() if e.date == "2024-09-04")
+        return SectionHit(ref=section_ref(index, entry.briefing_id, 0), score=1.0, dense=0.8, bm25=1.0, chunks=())
+
+    alone = indexed(settings.model_copy(update={"index_dir": tmp_path / "alone"}), embedder, away)
+    assert decide(question, [section(alone)], alone, settings).reason == "no passage mentions Russia"
+    both = indexed(settings, embedder, SAMPLE, away)  # the sample was held in Moscow
+    decision = decide(question, [section(both)], both, settings)
+    assert decision.answerable, decision.reason
+    assert check_section(both, section(both), key_terms(question), question).missing_entities == ["Russia"]

@@ -8,6 +8,7 @@ refused although the corpus talks about Sputnik V doses: no section mentions Vie
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -128,6 +129,18 @@ def acronyms(text: str) -> set[str]:
     return out
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=8)
+def _home_country(index: Index, commit: str) -> str | None:
+    """The country whose capital most indexed briefing headers name as their place: the ministry's
+    own, a party to every briefing, wherever it is held (another city, or no place given)."""
+    counts = Counter(_CAPITALS[w] for e in index.briefings() for w in set(_LETTERS.findall((e.title or "").lower()))
+                     if w in _CAPITALS)
+    return counts.most_common(1)[0][0] if counts else None
+
+
 @lru_cache(maxsize=4096)
 def _section_vocabulary(text: str) -> frozenset[str]:
     """Stems, plain lower-case words (and those run together in CamelCase), demonym countries and
@@ -189,22 +202,24 @@ def _absent(key: list[str], vocab: frozenset[str]) -> list[str]:
     return [t for t in key if not (present(t, vocab) or _CAPITALS.get(t, "") in vocab)]
 
 
-def check_section(index: Index, hit: SectionHit, kt: KeyTerms, question: str = "") -> SectionCheck:
+def check_section(index: Index, hit: SectionHit, kt: KeyTerms, question: str = "",
+                  implicit: frozenset[str] = frozenset()) -> SectionCheck:
     """How well one section supports the question. Words naming the briefing itself (its speaker,
     its place and the place's country: "Russia" at a Moscow briefing) are satisfied by every
-    section and count neither way; the section title counts as part of the section."""
+    section and count neither way; the ``implicit`` words are found in every section; the section
+    title counts as part of the section."""
     briefing = index.briefing(hit.ref.briefing_id)
     section = briefing.sections[hit.ref.section_index]
     text = briefing.text[section.start:section.end]
     header = _section_vocabulary(f"{briefing.speaker or ''}\n{briefing.place or ''}")
     header |= {_CAPITALS[w] for w in header if w in _CAPITALS}
     entities, content = _absent(kt.entities, header), _absent(kt.content, header)
-    vocab = _section_vocabulary(f"{section.title}\n{text}")
+    vocab = _section_vocabulary(f"{section.title}\n{text}") | implicit
     missing, lacking = _absent(entities, vocab), _absent(content, vocab)
     total = 2.0 * len(entities) + len(content)
     got = 2.0 * (len(entities) - len(missing)) + len(content) - len(lacking)
     noun = counted_noun(question)
-    counted = _absent(entities, _section_vocabulary(section.title))
+    counted = _absent(entities, _section_vocabulary(section.title) | implicit)
     return SectionCheck(hit, [kt.surface.get(m, m) for m in missing], got / total if total else 0.0,
                         content_found=len(content) - len(lacking), content_total=len(content),
                         count_ok=noun is None or gives_count(text, noun, counted) or not mentions_noun(text, noun),
@@ -235,7 +250,11 @@ def decide(question: str, sections: list[SectionHit], index: Index, settings: Se
     if not sections:
         return Decision(False, "nothing in the index matches the question", [])
     kt = key_terms(question)
-    literal = [check_section(index, h, kt, question) for h in sections[: settings.answer.check_sections]]
+    # the ministry's own country is a party to every fact it states, wherever the briefing was held
+    # (a list of the briefings about a topic does not take it as said: it would list them all)
+    home = _home_country(index, index.snapshot.registry.commit)
+    implicit = frozenset({home} if home else ())
+    literal = [check_section(index, h, kt, question, implicit) for h in sections[: settings.answer.check_sections]]
     checks = [_worded(c, index, settings, related) for c in literal]
     ok = [i for i, c in enumerate(checks) if c.failure(settings) is None]
     if ok:
