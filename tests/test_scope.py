@@ -162,3 +162,5 @@ def test_a_fact_dated_outside_the_indexed_briefings_is_answered_only_by_a_passag
                            ("How many ISIS militants surrendered in March 2021?", "March")):
         answer = fake_assistant.ask(question, mode="extractive")
         assert answer.abstained and f"mentions {date}" in answer.text
+        assert answer.scope.startswith("No briefing from ") and answer.scope.endswith(
+            "is indexed; nearest: 10 November 2021; searched all briefings")  # the user sees what was searched

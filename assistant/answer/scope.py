@@ -178,9 +178,9 @@ def _phrase_before(question: str, start: int) -> tuple[str | None, int]:
 
 
 
-def _dates(question: str) -> tuple[dt.date | None, dt.date | None, list[tuple[int, int]], bool]:
-    """(from, to, scope spans, strict)."""
-    mentions = date_mentions(question)
+def _dates(question: str, mentions: list[DateMention]) -> tuple[dt.date | None, dt.date | None,
+                                                               list[tuple[int, int]], bool]:
+    """(from, to, scope spans, strict) from the question's date mentions."""
     if not mentions:
         return None, None, [], True
     about_briefings = word_set("briefing_words")
@@ -222,12 +222,12 @@ def _intent(question: str) -> Intent:
 
 
 def parse_scope(question: str) -> Scope:
-    date_from, date_to, spans, strict = _dates(question)
+    mentions = date_mentions(question)
+    date_from, date_to, spans, strict = _dates(question, mentions)
     relative, rel_spans = _relative(question)
     intent = _intent(question)
     if relative is not None and intent == "last":
         intent = "fact"  # "What did the latest briefing say …" is about one briefing
-    mentions = date_mentions(question)
     fact_words = mentions[0].words() if not strict and len(mentions) == 1 else ()
     return Scope(date_from, date_to, relative, intent, tuple(spans + rel_spans), strict, fact_words)
 
@@ -292,7 +292,8 @@ def plan_search(scope: Scope, user: Filters | None, dates: Sequence[str]) -> Sea
     if not any(dated.accepts("", date_to_int(d)) for d in dates if d):
         if scope.strict:
             return SearchPlan((), missing=_missing(scope, dates))
-        return SearchPlan((user,), fact_words=scope.fact_words)
+        return SearchPlan((user,), scope=f"{_missing(scope, dates)}; searched all briefings",
+                          fact_words=scope.fact_words)
     if scope.strict or scope.one_day:
         return SearchPlan((scoped,), scope=f"Searched {scope.describe()}")
     return SearchPlan((scoped, user), scope=f"Searched {scope.describe()} first", widened_from=1,
