@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.answerability import KeyTerms, _absent, _section_vocabulary, acronyms, check_section, counted_noun, decide, gives_count, key_terms, unanswered_type
+from assistant.answer.answerability import KeyTerms, _absent, _section_vocabulary, acronyms, check_section, counted_noun, decide, gives_count, home_country, key_terms, unanswered_type
+from assistant.ingest.ingestor import Ingestor
 from assistant.models import SectionHit
 from assistant.answer.retrieval import Retriever, section_ref
 
@@ -318,13 +319,25 @@ def test_a_question_asking_who_when_or_how_many_needs_a_lead_of_that_kind(questi
         assert reason.endswith(f"do not say {refused}")
 
 
+@pytest.mark.parametrize("titles, home", [
+    (["Briefing by the Spokeswoman, Moscow, 1 May 2021", "Briefing, Vladivostok, 2 May 2021"], "russia"),
+    (["Briefing, Paris, 1 May 2021", "Briefing, Moscow, 2 May 2021", "Briefing, Moscow, 3 May 2021"], "russia"),
+    (["Briefing, Paris, 1 May 2021", "Briefing, Moscow, 2 May 2021"], "franc"),  # a tie: the first title's
+    (["Weekly digest", "Briefing, Vladivostok, 2 May 2021"], None),
+])
+def test_the_home_country_is_the_one_whose_capital_most_titles_name(titles, home):
+    assert home_country(titles) == home
+
+
 def test_the_ministrys_own_country_is_a_party_to_every_fact_wherever_the_briefing_was_held(tmp_path, settings,
                                                                                         embedder):
-    """A briefing held in another city (no capital in its header) never writes "Ruritania" in a
-    section about visa-free trips to it. The country whose capital most briefing headers name is
-    taken as said in every section when a fact question is decided, so the question is not refused
-    for that word; alone, without a briefing held in a capital, it is. A list of the briefings about
-    a topic (``check_section`` without ``implicit``) does not take it as said."""
+    """A briefing held in another city (no capital in its header) need not write the country in a
+    section about visa-free trips to it. The assistant takes the home country (``home_country``,
+    recomputed when briefings are added) as said in every section when it decides a fact question;
+    alone, without a briefing held in a capital, there is none. A list of the briefings about a
+    topic (``check_section`` without ``implicit``) does not take it as said."""
+    from assistant.answer.assistant import Assistant
+
     from .conftest import SAMPLE, indexed
 
     away = tmp_path / "2024-09-04-briefing.txt"
@@ -332,14 +345,15 @@ def test_the_ministrys_own_country_is_a_party_to_every_fact_wherever_the_briefin
                     "Visa-free group trips\n\nMore than 210,000 Chinese tourists came to the region under "
                     "the visa-free group travel scheme this summer.\n", encoding="utf-8")
     question = "How many Chinese tourists came to Russia under the visa-free group travel scheme?"
-
-    def section(index: Index) -> SectionHit:
-        entry = next(e for e in index.briefings() if e.date == "2024-09-04")
-        return SectionHit(ref=section_ref(index, entry.briefing_id, 0), score=1.0, dense=0.8, bm25=1.0, chunks=())
-
-    alone = indexed(settings.model_copy(update={"index_dir": tmp_path / "alone"}), embedder, away)
-    assert decide(question, [section(alone)], alone, settings).reason == "no passage mentions Russia"
-    both = indexed(settings, embedder, SAMPLE, away)  # the sample was held in Moscow
-    decision = decide(question, [section(both)], both, settings)
+    index = indexed(settings, embedder, away)
+    assistant = Assistant(settings, embedder=embedder, index=index)
+    entry = index.briefings()[0]
+    section = SectionHit(ref=section_ref(index, entry.briefing_id, 0), score=1.0, dense=0.8, bm25=1.0, chunks=())
+    assert assistant.implicit() == frozenset()
+    assert decide(question, [section], index, settings, implicit=assistant.implicit()).reason == \
+        "no passage mentions Russia"
+    Ingestor(index, settings).ingest([SAMPLE], show_progress=False)  # a briefing held in Moscow
+    assert assistant.implicit() == {"russia"}
+    decision = decide(question, [section], index, settings, implicit=assistant.implicit())
     assert decision.answerable, decision.reason
-    assert check_section(both, section(both), key_terms(question), question).missing_entities == ["Russia"]
+    assert check_section(index, section, key_terms(question), question).missing_entities == ["Russia"]

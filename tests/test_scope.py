@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from assistant.answer.scope import parse_scope, plan_search, resolve_relative
+from assistant.answer.scope import FactDate, parse_scope, plan_search, resolve_relative
 from assistant.models import Filters
 
 D = dt.date
@@ -120,16 +120,35 @@ def test_a_preferred_year_falls_back_to_all_briefings():
 
 def test_outside_the_preferred_dates_a_passage_must_name_the_date_of_the_fact():
     """A bare year or month dates the fact: another briefing answers only with a passage that
-    names it ("in 2021", "in October"); a briefing's own date asks for nothing."""
+    names it; every date of such a question counts; a briefing's own date asks for nothing."""
     year = plan_search(parse_scope("How many passports were issued in 2021?"), None, DATES)
-    assert (year.required(0), year.required(1)) == ((), ("2021",))
+    assert (year.required(0), year.required(1)) == ((), (FactDate(2021),))
     none_held = plan_search(parse_scope("How many passports were issued in 2019?"), None, DATES)
-    assert none_held.required(0) == ("2019",)
-    month = plan_search(parse_scope("How many citizens did the flight bring home on 10 October 2020?"), None, DATES)
-    assert month.required(0) == ("October",)
+    assert none_held.required(0) == (FactDate(2019),)
+    day = plan_search(parse_scope("How many citizens did the flight bring home on 10 October 2020?"), None, DATES)
+    assert day.required(0) == (FactDate(2020, 10),)
+    two = parse_scope("How did exports in 2020 compare with those in 2019?")
+    assert two.fact_dates == (FactDate(2020), FactDate(2019))
     briefing = plan_search(parse_scope("In 2022 briefings, what about grain?"), None, DATES)
     assert briefing.required(0) == briefing.required(1) == ()
     assert plan_search(parse_scope("What about grain?"), None, DATES).required(0) == ()
+
+
+@pytest.mark.parametrize("date, text, briefing_year, named", [
+    (FactDate(2021), "In 2021, exports grew.", 2023, True),
+    (FactDate(2021), "Exports grew on 10.10.2021.", 2023, True),
+    (FactDate(2021), "In 2022, exports grew.", 2023, False),
+    (FactDate(2021), "Exports grew by 2021 tonnes.", 2023, True),  # a number that reads as the year
+    (FactDate(2021, 3), "In March, exports grew.", 2021, True),  # the briefing's own year
+    (FactDate(2021, 3), "In March, exports grew.", 2022, False),  # another year's March
+    (FactDate(2021, 3), "In March 2021, exports grew.", 2022, True),
+    (FactDate(2021, 10), "On Oct. 5, exports grew.", 2021, True),  # the lexicon's abbreviations
+    (FactDate(2021, 3), "The crowd marched on.", 2021, False),  # whole words only
+    (FactDate(2021, 5), "Exports may grow.", 2021, False),  # "may" in lower case is no month
+    (FactDate(2021, 5), "In May, exports grew.", 2021, True),
+])
+def test_a_date_of_the_fact_is_named_by_its_year_or_month_as_written(date, text, briefing_year, named):
+    assert date.named_in(text, briefing_year) is named
 
 
 def test_a_scope_within_a_chosen_briefing_still_searches_it():
@@ -153,13 +172,14 @@ def test_a_leading_clause_that_only_dates_the_question_is_not_part_of_its_topic(
 
 def test_a_fact_dated_outside_the_indexed_briefings_is_answered_only_by_a_passage_naming_the_date(fake_assistant):
     """The sample (10 November 2021) gives the count "over the past two months": asked for 2021 or
-    November 2021 it answers; asked for 2019 or March 2021 (no briefing then) the passage would
-    have to say so, and it does not."""
+    November 2021 it answers; asked for 2019, March or May 2021 (no briefing then) the passage
+    would have to say so, and it does not."""
     for question in ("How many ISIS militants surrendered in 2021?", "How many ISIS militants surrendered in November 2021?"):
         answer = fake_assistant.ask(question, mode="extractive")
         assert not answer.abstained and answer.lead == "250"
     for question, date in (("How many ISIS militants surrendered in 2019?", "2019"),
-                           ("How many ISIS militants surrendered in March 2021?", "March")):
+                           ("How many ISIS militants surrendered in March 2021?", "March 2021"),
+                           ("How many ISIS militants surrendered in May 2021?", "May 2021")):
         answer = fake_assistant.ask(question, mode="extractive")
         assert answer.abstained and f"mentions {date}" in answer.text
         assert answer.scope.startswith("No briefing from ") and answer.scope.endswith(

@@ -127,3 +127,15 @@ def test_failed_answer_is_marked_and_the_conversation_goes_on(fake_assistant, se
     # the bad date never reaches the chat: refused before anything is shown
     with pytest.raises(gr.Error, match="is not a date like"):
         next(respond(TIGRAY, chat, session, "", [], "yesterday", "", request()))
+
+
+def test_the_answer_shows_the_briefings_its_dates_searched():
+    """The chat says which briefings a dated question searched (``Answer.scope``), escaped, for an
+    answer and for a refusal alike."""
+    for abstained in (False, True):
+        answer = Answer(question="q", standalone_question="q", text="It was said.", abstained=abstained,
+                        scope="No briefing from 1 January 2019 to 31 December 2019 is indexed; nearest: "
+                              "10 November 2021; searched all <b>briefings</b>")
+        markup = render.answer_message(answer)["content"]
+        assert "nearest: 10 November 2021; searched all &lt;b&gt;briefings&lt;/b&gt;" in markup
+    assert "Searched" not in render.answer_message(Answer(question="q", standalone_question="q", text="x"))["content"]

@@ -11,10 +11,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Iterable, Sequence
 
 from assistant.answer.answer_types import COUNT, AnswerType, expected_answer
 from assistant.answer.entities import EntityTagger
 from assistant.answer.related import RelatedWords
+from assistant.answer.scope import FactDate
 from assistant.config import Settings
 from assistant.store.index import Index
 from assistant.models import EvidenceItem, SectionHit
@@ -53,13 +55,14 @@ class SectionCheck:
     content_found: int = 0  # how many of the non-name key terms are present
     content_total: int = 0
     count_ok: bool = True  # "how many X": a sentence gives a number of X
+    unnamed_dates: list[str] = field(default_factory=list)  # dates of the fact it must name and does not
     lacking: list[str] = field(default_factory=list)  # the non-name key terms absent, as the user wrote them
     weight: float = 0.0  # the weight of all key terms (the denominator of ``coverage``)
 
     def failure(self, settings: Settings) -> str | None:
         """Why this section cannot support an answer, or None when it can."""
-        if self.missing_entities:
-            return f"no passage mentions {', '.join(self.missing_entities)}"
+        if self.missing_entities or self.unnamed_dates:
+            return f"no passage mentions {', '.join(self.missing_entities + self.unnamed_dates)}"
         if self.hit.dense < settings.answer.min_dense_score:
             return "no passage is close enough to the question"
         if self.coverage < settings.answer.min_term_coverage:
@@ -132,11 +135,11 @@ def acronyms(text: str) -> set[str]:
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
-@lru_cache(maxsize=8)
-def _home_country(index: Index, commit: str) -> str | None:
-    """The country whose capital most indexed briefing headers name as their place: the ministry's
-    own, a party to every briefing, wherever it is held (another city, or no place given)."""
-    counts = Counter(_CAPITALS[w] for e in index.briefings() for w in set(_LETTERS.findall((e.title or "").lower()))
+def home_country(titles: Iterable[str]) -> str | None:
+    """The country whose capital most briefing titles (their headers) name: the ministry's own, a
+    party to every fact it states, wherever a briefing is held (another city, or no place given);
+    the first such title decides a tie."""
+    counts = Counter(_CAPITALS[w] for t in titles for w in dict.fromkeys(_LETTERS.findall(t.lower()))
                      if w in _CAPITALS)
     return counts.most_common(1)[0][0] if counts else None
 
@@ -203,27 +206,29 @@ def _absent(key: list[str], vocab: frozenset[str]) -> list[str]:
 
 
 def check_section(index: Index, hit: SectionHit, kt: KeyTerms, question: str = "",
-                  implicit: frozenset[str] = frozenset()) -> SectionCheck:
+                  implicit: frozenset[str] = frozenset(), dated: Sequence[FactDate] = ()) -> SectionCheck:
     """How well one section supports the question. Words naming the briefing itself (its speaker,
-    its place and the place's country: "Russia" at a Moscow briefing) are satisfied by every
-    section and count neither way; the ``implicit`` words are found in every section; the section
-    title counts as part of the section."""
+    its place and the place's country: "Russia" at a Moscow briefing), and the ``implicit`` ones,
+    are satisfied by every section and count neither way; the section title counts as part of the
+    section. The ``dated`` dates of the fact must be named in it (``FactDate``)."""
     briefing = index.briefing(hit.ref.briefing_id)
     section = briefing.sections[hit.ref.section_index]
     text = briefing.text[section.start:section.end]
     header = _section_vocabulary(f"{briefing.speaker or ''}\n{briefing.place or ''}")
-    header |= {_CAPITALS[w] for w in header if w in _CAPITALS}
+    header |= {_CAPITALS[w] for w in header if w in _CAPITALS} | implicit
     entities, content = _absent(kt.entities, header), _absent(kt.content, header)
-    vocab = _section_vocabulary(f"{section.title}\n{text}") | implicit
+    vocab = _section_vocabulary(f"{section.title}\n{text}")
     missing, lacking = _absent(entities, vocab), _absent(content, vocab)
     total = 2.0 * len(entities) + len(content)
     got = 2.0 * (len(entities) - len(missing)) + len(content) - len(lacking)
     noun = counted_noun(question)
-    counted = _absent(entities, _section_vocabulary(section.title) | implicit)
+    counted = _absent(entities, _section_vocabulary(section.title))
+    year = int(briefing.date[:4]) if briefing.date else None
     return SectionCheck(hit, [kt.surface.get(m, m) for m in missing], got / total if total else 0.0,
                         content_found=len(content) - len(lacking), content_total=len(content),
                         count_ok=noun is None or gives_count(text, noun, counted) or not mentions_noun(text, noun),
-                        lacking=[kt.surface.get(t, t) for t in lacking], weight=total)
+                        lacking=[kt.surface.get(t, t) for t in lacking], weight=total,
+                        unnamed_dates=[d.label() for d in dated if not d.named_in(f"{section.title}\n{text}", year)])
 
 
 def _worded(check: SectionCheck, index: Index, settings: Settings, related: RelatedWords | None) -> SectionCheck:
@@ -242,19 +247,17 @@ def _worded(check: SectionCheck, index: Index, settings: Settings, related: Rela
 
 
 def decide(question: str, sections: list[SectionHit], index: Index, settings: Settings,
-           related: RelatedWords | None = None) -> Decision:
+           related: RelatedWords | None = None, implicit: frozenset[str] = frozenset(),
+           dated: Sequence[FactDate] = ()) -> Decision:
     """Answerable or not, and the supporting section first. With ``related``, a section that fails
     only for its wording (too little of the question covered, or none of its topic words) is
     checked again counting the question words it says in other words; the choice among the
-    sections that pass still reads the question's own words."""
+    sections that pass still reads the question's own words. ``implicit`` words name every
+    briefing (``home_country``); the ``dated`` dates of the fact must be named by the section."""
     if not sections:
         return Decision(False, "nothing in the index matches the question", [])
     kt = key_terms(question)
-    # the ministry's own country is a party to every fact it states, wherever the briefing was held
-    # (a list of the briefings about a topic does not take it as said: it would list them all)
-    home = _home_country(index, index.snapshot.registry.commit)
-    implicit = frozenset({home} if home else ())
-    literal = [check_section(index, h, kt, question, implicit) for h in sections[: settings.answer.check_sections]]
+    literal = [check_section(index, h, kt, question, implicit, dated) for h in sections[: settings.answer.check_sections]]
     checks = [_worded(c, index, settings, related) for c in literal]
     ok = [i for i, c in enumerate(checks) if c.failure(settings) is None]
     if ok:

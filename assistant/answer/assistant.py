@@ -11,7 +11,7 @@ import time
 from typing import Any, Iterator, Mapping, Sequence
 
 from assistant.answer.answer_types import expected_answer
-from assistant.answer.answerability import Decision, answer_type_failure, decide, unanswered_type
+from assistant.answer.answerability import Decision, answer_type_failure, decide, home_country, unanswered_type
 from assistant.answer.conversation import describing_words, resolve
 from assistant.answer.entities import EntityTagger
 from assistant.answer.evidence import EvidenceBuilder, VectorCache
@@ -65,7 +65,8 @@ class Assistant:
         self.related = RelatedWords(self.vectors)
         self.prompts = Prompts(settings.prompts_dir)
         self.timeline_finder = Timeline(self.index, self.retriever, self.evidence, settings)
-        self._describing: tuple[str | None, frozenset[str]] = (None, frozenset())  # (registry commit, words)
+        # (registry commit, the words naming the briefings, the words taken as said in every one)
+        self._describing: tuple[str | None, frozenset[str], frozenset[str]] = (None, frozenset(), frozenset())
         injected = dict(chat_models or {})
         self.modes: dict[str, AnswerMode] = {name: cls(settings, injected.get(name)) for name, cls in MODES.items()
                                              if name in injected or cls.available(settings)}
@@ -78,10 +79,23 @@ class Assistant:
     def describing(self) -> frozenset[str]:
         """The words that name the indexed briefings (speakers, places, their countries), which a
         follow-up question may use without changing its topic; cached per set of briefings."""
-        commit = self.index.snapshot.registry.commit
+        return self._briefing_words()[1]
+
+    def implicit(self) -> frozenset[str]:
+        """The words every fact question's passage is taken to say: the ministry's own country
+        (``home_country``), a party to every fact it states wherever a briefing is held (a list of
+        the briefings about a topic does not take it as said); cached per set of briefings."""
+        return self._briefing_words()[2]
+
+    def _briefing_words(self) -> tuple[str | None, frozenset[str], frozenset[str]]:
+        self.index.refresh()  # the commit and the titles of one view
+        view = self.index.snapshot
+        commit = view.registry.commit
         if self._describing[0] != commit:
-            self._describing = (commit, describing_words(e.title for e in self.index.briefings()))
-        return self._describing[1]
+            titles = [e.title or "" for e in view.by_date]
+            home = home_country(titles)
+            self._describing = (commit, describing_words(titles), frozenset({home} if home else ()))
+        return self._describing
 
     def mode(self, name: str | None = None) -> AnswerMode:
         """The answer mode ``name`` (default: the configured one), if this assistant offers it."""
@@ -293,9 +307,9 @@ class Assistant:
         for attempt, filters in enumerate(plan.attempts):
             retrieval = self.retriever.search(topic, filters)
             timings["retrieval_ms"] = timings.get("retrieval_ms", 0.0) + retrieval.timings["retrieval"] * 1000
-            # outside the asked dates, the date the question gives the fact must be in the passage
-            checked = " ".join((topic, *plan.required(attempt)))
-            decision = decide(checked, retrieval.sections, self.index, self.settings, self.related)
+            # outside the asked dates, the passage must name the date the question gives the fact
+            decision = decide(topic, retrieval.sections, self.index, self.settings, self.related, self.implicit(),
+                              plan.required(attempt))
             evidence = []
             if decision.answerable:
                 t1 = time.perf_counter()

@@ -4,7 +4,10 @@
 briefing of 6 July 2022 (a date filter) and about Lavrov and the G20 (the topic). Dates — full
 dates in the usual English forms, months, years, ranges ("between March and May 2022", "since
 2022", "before 2020") and briefings relative to the newest indexed one ("the latest briefing") —
-become a date range; their words are taken out of the text the answer-or-abstain check reads.
+become a date range; their words are taken out of the text the answer-or-abstain check reads. A
+bare year or month may date the fact instead ("How many passports were issued in 2021?"): its
+briefings are searched first, and a passage of another briefing answers only if it names that
+date (``FactDate``).
 Questions about the briefings themselves ("When did the ministry last comment on X?", "Which
 briefings mentioned X?", "Timeline of X") get an intent.
 
@@ -22,9 +25,9 @@ from typing import Literal, Sequence
 from dateutil import parser as date_parser
 
 from assistant.models import Filters
-from assistant.text.dates import ENGLISH_MONTH_ABBREVIATIONS, ENGLISH_MONTHS, WEEKDAY, date_to_int, long_date
+from assistant.text.dates import ENGLISH_MONTH_ABBREVIATIONS, ENGLISH_MONTHS, MONTHS, WEEKDAY, date_to_int, long_date
 from assistant.text.lexicon import word_map, word_set
-from assistant.text.terms import QUESTION_WORDS, STOPWORDS
+from assistant.text.terms import QUESTION_WORDS, STOPWORDS, surface_words
 
 Intent = Literal["fact", "last", "first", "which", "timeline"]
 
@@ -43,18 +46,41 @@ _RANGE = re.compile(r"\b(?:between|from)\s*$", re.IGNORECASE)
 _RANGE_JOIN = re.compile(r"^\s*(?:and|to|till|until|through|-|–)\s*$", re.IGNORECASE)
 
 
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+@dataclass(frozen=True)
+class FactDate:
+    """A date a question gives the fact rather than the briefing ("exported in 2021", "in March
+    2021"): a passage of a briefing outside it answers only if it names it — the year, or the
+    month (written as a month, in the lexicon's table) and, unless the briefing is of that year,
+    the year too. Exact words: "marched" names no month, nor "may" in lower case."""
+
+    year: int
+    month: int | None = None
+
+    def label(self) -> str:
+        return str(self.year) if self.month is None else f"{ENGLISH_MONTHS[self.month - 1]} {self.year}"
+
+    def named_in(self, text: str, briefing_year: int | None) -> bool:
+        year = str(self.year) in _YEAR_IN_TEXT.findall(text)
+        if self.month is None:
+            return year
+        month = any(w[:1].isupper() and MONTHS.get(w.lower().rstrip(".")) == self.month for w in surface_words(text))
+        return month and (year or briefing_year == self.year)
+
+
 @dataclass(frozen=True)
 class DateMention:
     start: int  # span in the question
     end: int
     first: dt.date  # the days it covers
     last: dt.date
-    kind: str = "day"  # "day", "month" or "year"
+    kind: Literal["day", "month", "year"] = "day"
 
-    def words(self) -> tuple[str, ...]:
-        """What a passage says when it dates a fact by this mention: the year ("in 2021"), or the
-        month of a month or a day ("in October", "on October 15")."""
-        return (str(self.first.year),) if self.kind == "year" else (calendar.month_name[self.first.month],)
+    def fact_date(self) -> FactDate:
+        """This mention as the date of a fact: its year, or its month (a day's too)."""
+        return FactDate(self.first.year, None if self.kind == "year" else self.first.month)
 
 
 @dataclass(frozen=True)
@@ -68,9 +94,9 @@ class Scope:
     # ("issued in 2021") may date the fact rather than the briefing: those briefings first; a day
     # with no briefing words is the briefing's when one was held that day, else the event's
     strict: bool = True
-    # the words a passage outside the scope's briefings must contain to answer: a bare date that
-    # dates the fact ("exported in 2021") is answered by another briefing only if it names it
-    fact_words: tuple[str, ...] = ()
+    # what a passage outside the scope's briefings must name to answer: the bare dates that date
+    # the fact ("exported in 2021")
+    fact_dates: tuple[FactDate, ...] = ()
 
     @property
     def dated(self) -> bool:
@@ -228,8 +254,8 @@ def parse_scope(question: str) -> Scope:
     intent = _intent(question)
     if relative is not None and intent == "last":
         intent = "fact"  # "What did the latest briefing say …" is about one briefing
-    fact_words = mentions[0].words() if not strict and len(mentions) == 1 else ()
-    return Scope(date_from, date_to, relative, intent, tuple(spans + rel_spans), strict, fact_words)
+    fact_dates = () if strict else tuple(dict.fromkeys(m.fact_date() for m in mentions))
+    return Scope(date_from, date_to, relative, intent, tuple(spans + rel_spans), strict, fact_dates)
 
 
 def resolve_relative(scope: Scope, dates: Sequence[str]) -> Scope:
@@ -255,18 +281,18 @@ def nearest_dates(day: dt.date, dates: Sequence[str], n: int = 2) -> list[str]:
 @dataclass(frozen=True)
 class SearchPlan:
     """How to search for a question: the filters to try in order (a non-strict scope falls back
-    to the user's filters alone), what to tell the user about the scope, and why nothing can be
-    searched (no indexed briefing in the asked range)."""
+    to the user's filters alone, where a passage must name the fact's date), what to tell the user
+    about the scope, and why nothing can be searched (no indexed briefing in the asked range)."""
 
     attempts: tuple[Filters | None, ...]
     scope: str | None = None
     missing: str | None = None
     widened_from: int = 0  # the first attempt outside the scope's dates
-    fact_words: tuple[str, ...] = ()  # what a passage found from ``widened_from`` on must name
+    fact_dates: tuple[FactDate, ...] = ()  # what a passage found from ``widened_from`` on must name
 
-    def required(self, attempt: int) -> tuple[str, ...]:
-        """The words a supporting passage of this attempt must contain besides the topic's."""
-        return self.fact_words if attempt >= self.widened_from else ()
+    def required(self, attempt: int) -> tuple[FactDate, ...]:
+        """The dates a supporting passage of this attempt must name (``FactDate``)."""
+        return self.fact_dates if attempt >= self.widened_from else ()
 
 
 def _meet(scope: Scope, user: Filters | None) -> Filters:
@@ -293,8 +319,8 @@ def plan_search(scope: Scope, user: Filters | None, dates: Sequence[str]) -> Sea
         if scope.strict:
             return SearchPlan((), missing=_missing(scope, dates))
         return SearchPlan((user,), scope=f"{_missing(scope, dates)}; searched all briefings",
-                          fact_words=scope.fact_words)
+                          fact_dates=scope.fact_dates)
     if scope.strict or scope.one_day:
         return SearchPlan((scoped,), scope=f"Searched {scope.describe()}")
     return SearchPlan((scoped, user), scope=f"Searched {scope.describe()} first", widened_from=1,
-                      fact_words=scope.fact_words)
+                      fact_dates=scope.fact_dates)

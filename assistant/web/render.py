@@ -129,10 +129,14 @@ def _timeline_html(answer: Answer, turn: int | None) -> str:
 
 
 def _foot_html(answer: Answer, filters: Filters | None) -> str:
+    """Under an answer: its mode, its sources, the briefings the question's dates searched
+    (``Answer.scope``: "Searched the briefing of 6 July 2022") and the user's own filters."""
     foot = [f"mode: {esc(answer.mode)}"]
     if answer.citations:
         n = len(answer.citations)
         foot.append(f"{n} source{'s' if n > 1 else ''}")
+    if answer.scope:
+        foot.append(esc(answer.scope))
     if filters is not None and not filters.empty:
         foot.append(esc(filters_summary(filters)))
     return f'<div class="ba-foot">{" · ".join(foot)}</div>'
