@@ -134,23 +134,19 @@ def test_outside_the_preferred_dates_a_passage_must_name_the_date_of_the_fact():
     assert plan_search(parse_scope("What about grain?"), None, DATES).required(0) == ()
 
 
-@pytest.mark.parametrize("date, text, held, named", [
-    (FactDate(2021), "In 2021, exports grew.", D(2023, 1, 5), True),
-    (FactDate(2021), "Exports grew on 10.10.2021.", D(2023, 1, 5), True),
-    (FactDate(2021), "In 2022, exports grew.", D(2023, 1, 5), False),
-    (FactDate(2021), "Exports grew by 2021 tonnes.", D(2023, 1, 5), True),  # a number that reads as the year
-    (FactDate(2021, 3), "In March, exports grew.", D(2021, 11, 10), True),  # the nearest March
-    (FactDate(2021, 12), "In December, exports grew.", D(2022, 1, 20), True),  # last year's, a month on
-    (FactDate(2021, 3), "In March, exports will grow.", D(2021, 2, 3), True),  # the coming one
-    (FactDate(2021, 3), "In March, exports grew.", D(2022, 5, 4), False),  # another year's March
-    (FactDate(2021, 3), "In March 2021, exports grew.", D(2022, 5, 4), True),
-    (FactDate(2021, 10), "On Oct. 5, exports grew.", D(2021, 11, 10), True),  # the lexicon's abbreviations
-    (FactDate(2021, 3), "The crowd marched on.", D(2021, 11, 10), False),  # whole words only
-    (FactDate(2021, 5), "Exports may grow.", D(2021, 11, 10), False),  # "may" in lower case is no month
-    (FactDate(2021, 5), "In May, exports grew.", D(2021, 11, 10), True),
+@pytest.mark.parametrize("date, text, named", [
+    (FactDate(2021), "In 2021, exports grew.", True),
+    (FactDate(2021), "Exports grew on 10.10.2021.", True),
+    (FactDate(2021), "In 2022, exports grew.", False),
+    (FactDate(2021), "Exports grew by 2021 tonnes.", True),  # a number that reads as the year
+    (FactDate(1944, 4), "The city was liberated on April 10.", True),  # the month, its year left out
+    (FactDate(2021, 10), "On Oct. 5, exports grew.", True),  # the lexicon's abbreviations
+    (FactDate(2021, 3), "The crowd marched on.", False),  # whole words only
+    (FactDate(2021, 5), "Exports may grow.", False),  # "may" in lower case is no month
+    (FactDate(2021, 5), "In May, exports grew.", True),
 ])
-def test_a_date_of_the_fact_is_named_by_its_year_or_month_as_written(date, text, held, named):
-    assert date.named_in(text, held) is named
+def test_a_date_of_the_fact_is_named_by_its_year_or_month_as_written(date, text, named):
+    assert date.named_in(text) is named
 
 
 def test_a_scope_within_a_chosen_briefing_still_searches_it():

@@ -7,7 +7,6 @@ refused although the corpus talks about Sputnik V doses: no section mentions Vie
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -224,12 +223,11 @@ def check_section(index: Index, hit: SectionHit, kt: KeyTerms, question: str = "
     got = 2.0 * (len(entities) - len(missing)) + len(content) - len(lacking)
     noun = counted_noun(question)
     counted = _absent(entities, _section_vocabulary(section.title))
-    held = dt.date.fromisoformat(briefing.date) if briefing.date else None
     return SectionCheck(hit, [kt.surface.get(m, m) for m in missing], got / total if total else 0.0,
                         content_found=len(content) - len(lacking), content_total=len(content),
                         count_ok=noun is None or gives_count(text, noun, counted) or not mentions_noun(text, noun),
                         lacking=[kt.surface.get(t, t) for t in lacking], weight=total,
-                        unnamed_dates=[d.label() for d in dated if not d.named_in(f"{section.title}\n{text}", held)])
+                        unnamed_dates=[d.label() for d in dated if not d.named_in(f"{section.title}\n{text}")])
 
 
 def _worded(check: SectionCheck, index: Index, settings: Settings, related: RelatedWords | None) -> SectionCheck:

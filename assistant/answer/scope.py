@@ -53,9 +53,9 @@ _YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 class FactDate:
     """A date a question gives the fact rather than the briefing ("exported in 2021", "in March
     2021"): a passage of a briefing outside it answers only if it names it — the year, or the
-    month (written as a month, in the lexicon's table) and, unless the briefing is less than a
-    year from it (its "in March" is the nearest March), the year too. Exact words: "marched" names
-    no month, nor "may" in lower case."""
+    month, written as a month of the lexicon's table (its year is often left out: "the liberation
+    on April 10" at an anniversary). Exact words: "marched" names no month, nor "may" in lower
+    case."""
 
     year: int
     month: int | None = None
@@ -63,13 +63,10 @@ class FactDate:
     def label(self) -> str:
         return str(self.year) if self.month is None else f"{ENGLISH_MONTHS[self.month - 1]} {self.year}"
 
-    def named_in(self, text: str, briefing: dt.date | None) -> bool:
-        year = str(self.year) in _YEAR_IN_TEXT.findall(text)
+    def named_in(self, text: str) -> bool:
         if self.month is None:
-            return year
-        month = any(w[:1].isupper() and MONTHS.get(w.lower().rstrip(".")) == self.month for w in surface_words(text))
-        near = briefing is not None and abs((briefing.year - self.year) * 12 + briefing.month - self.month) < 12
-        return month and (year or near)
+            return str(self.year) in _YEAR_IN_TEXT.findall(text)
+        return any(w[:1].isupper() and MONTHS.get(w.lower().rstrip(".")) == self.month for w in surface_words(text))
 
 
 @dataclass(frozen=True)
