@@ -320,10 +320,10 @@ def test_a_question_asking_who_when_or_how_many_needs_a_lead_of_that_kind(questi
 
 
 @pytest.mark.parametrize("titles, home", [
-    (["Briefing by the Spokeswoman, Moscow, 1 May 2021", "Briefing, Vladivostok, 2 May 2021"], "russia"),
+    (["Briefing by the Spokeswoman, Moscow, 1 May 2021", "Briefing, Portville, 2 May 2021"], "russia"),
     (["Briefing, Paris, 1 May 2021", "Briefing, Moscow, 2 May 2021", "Briefing, Moscow, 3 May 2021"], "russia"),
     (["Briefing, Paris, 1 May 2021", "Briefing, Moscow, 2 May 2021"], "franc"),  # a tie: the first title's
-    (["Weekly digest", "Briefing, Vladivostok, 2 May 2021"], None),
+    (["Weekly digest", "Briefing, Portville, 2 May 2021"], None),
 ])
 def test_the_home_country_is_the_one_whose_capital_most_titles_name(titles, home):
     assert home_country(titles) == home
@@ -341,7 +341,7 @@ def test_the_ministrys_own_country_is_a_party_to_every_fact_wherever_the_briefin
     from .conftest import SAMPLE, indexed
 
     away = tmp_path / "2024-09-04-briefing.txt"
-    away.write_text("Briefing by Foreign Ministry Spokeswoman Maria Zakharova, Portville, September 4, 2024\n\n"
+    away.write_text("Briefing by Foreign Ministry Spokeswoman Vera Lark, Portville, September 4, 2024\n\n"
                     "Visa-free group trips\n\nMore than 210,000 Chinese tourists came to the region under "
                     "the visa-free group travel scheme this summer.\n", encoding="utf-8")
     question = "How many Chinese tourists came to Russia under the visa-free group travel scheme?"
