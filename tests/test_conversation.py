@@ -110,3 +110,20 @@ def test_a_self_contained_question_resets_the_chain():
 def test_a_question_with_its_own_names_and_an_internal_pronoun_is_unchanged():
     q = "Who convened the Paris conference on Libya, and when will it take place?"
     assert resolve(q, [(KAZAKHSTAN_Q, "answer")]) == q
+
+
+@pytest.mark.parametrize("follow_up, standalone", [
+    ("And in 2019?", "How many passports were issued in 2019?"),
+    ("What about March 2022?", "How many passports were issued in March 2022?"),
+    ("And on 10 November 2021?", "How many passports were issued on 10 November 2021?"),
+    ("And in 2019 for Ruritania?", "How many passports were issued in 2021 — regarding 2019 for Ruritania?"),
+])
+def test_a_follow_up_that_is_only_a_date_replaces_the_previous_questions_date(follow_up, standalone):
+    """"And in 2019?" asks the same question of another date (the follow-up used to be attached,
+    leaving both dates to scope it); a follow-up with more than a date is not only a date."""
+    assert resolve(follow_up, [("How many passports were issued in 2021?", "…")]) == standalone
+
+
+def test_a_date_follow_up_to_an_undated_question_adds_the_date():
+    assert resolve("And in 2019?", [("How many passports were issued?", "…")]) == \
+        "How many passports were issued in 2019?"

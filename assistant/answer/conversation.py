@@ -13,6 +13,7 @@ from typing import Iterable, Sequence
 
 from pydantic import BaseModel
 
+from assistant.answer.scope import date_mentions
 from assistant.text import MONTHS, QUESTION_WORDS, STOPWORDS, present, stem, words
 from assistant.text.lexicon import alternation, word_map
 
@@ -59,9 +60,37 @@ def _not_topic(word: str, describing: frozenset[str]) -> bool:
     return word in STOPWORDS or word in QUESTION_WORDS or present(stem(word), describing)
 
 
+def _new_date(prev: str, new: str) -> str | None:
+    """ "And in 2019?": when the follow-up is only a date, that date replaces the previous
+    question's last one ("How many … in 2021?" -> "How many … in 2019?"), or is added to it."""
+    mentions = date_mentions(new)
+    rest = re.sub(r"[\W\d_]+", " ", "".join(_outside_spans(new, [(m.start, m.end) for m in mentions]))).split()
+    if not mentions or any(w.lower() not in STOPWORDS for w in rest):
+        return None
+    said = new[mentions[0].start:mentions[-1].end]
+    on = "on" if mentions[0].kind == "day" else "in"  # "on 10 November 2021", "in 2019"
+    before = date_mentions(prev)
+    if before:
+        head = re.sub(r"\b(?:in|on)(\s+)$", rf"{on}\1", prev[:before[-1].start], flags=re.IGNORECASE)
+        return head + said + prev[before[-1].end:]
+    return f"{prev.rstrip(' ?.')} {on} {said}?"
+
+
+def _outside_spans(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    out, last = [], 0
+    for a, b in spans:
+        out.append(text[last:a])
+        last = b
+    return out + [text[last:]]
+
+
 def _what_about(prev: str, new: str, describing: frozenset[str]) -> str:
-    """ "And what about X?": a new name replaces the previous question's last one; anything else
-    is attached to the previous question."""
+    """ "And what about X?": a date replaces the previous question's date (``_new_date``); a new
+    name replaces the previous question's last one; anything else is attached to the previous
+    question."""
+    dated = _new_date(prev, new)
+    if dated is not None:
+        return dated
     entities = [e for e in _ENTITY.findall(prev) if not _not_topic(e.lower(), describing)]
     if entities and new[:1].isupper():
         old = entities[-1]
