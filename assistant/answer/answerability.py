@@ -217,7 +217,8 @@ def check_section(index: Index, hit: SectionHit, kt: KeyTerms, question: str = "
     header = _section_vocabulary(f"{briefing.speaker or ''}\n{briefing.place or ''}")
     header |= {_CAPITALS[w] for w in header if w in _CAPITALS} | implicit
     entities, content = _absent(kt.entities, header), _absent(kt.content, header)
-    vocab = _section_vocabulary(f"{section.title}\n{text}")
+    titled = f"{section.title}\n{text}"
+    vocab = _section_vocabulary(titled)
     missing, lacking = _absent(entities, vocab), _absent(content, vocab)
     total = 2.0 * len(entities) + len(content)
     got = 2.0 * (len(entities) - len(missing)) + len(content) - len(lacking)
@@ -227,7 +228,7 @@ def check_section(index: Index, hit: SectionHit, kt: KeyTerms, question: str = "
                         content_found=len(content) - len(lacking), content_total=len(content),
                         count_ok=noun is None or gives_count(text, noun, counted) or not mentions_noun(text, noun),
                         lacking=[kt.surface.get(t, t) for t in lacking], weight=total,
-                        unnamed_dates=[d.label() for d in dated if not d.named_in(f"{section.title}\n{text}")])
+                        unnamed_dates=[d.label() for d in dated if not d.named_in(titled)])
 
 
 def _worded(check: SectionCheck, index: Index, settings: Settings, related: RelatedWords | None) -> SectionCheck:

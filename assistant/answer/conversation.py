@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 from pydantic import BaseModel
 
-from assistant.answer.scope import date_mentions
+from assistant.answer.scope import date_mentions, outside_spans
 from assistant.text import MONTHS, QUESTION_WORDS, STOPWORDS, present, stem, words
 from assistant.text.lexicon import alternation, word_map
 
@@ -64,8 +64,8 @@ def _new_date(prev: str, new: str) -> str | None:
     """ "And in 2019?": when the follow-up is only a date, that date replaces the previous
     question's last one ("How many … in 2021?" -> "How many … in 2019?"), or is added to it."""
     mentions = date_mentions(new)
-    rest = re.sub(r"[\W\d_]+", " ", "".join(_outside_spans(new, [(m.start, m.end) for m in mentions]))).split()
-    if not mentions or any(w.lower() not in STOPWORDS for w in rest):
+    rest = words(" ".join(outside_spans(new, [(m.start, m.end) for m in mentions], 0, len(new))))
+    if not mentions or any(w not in STOPWORDS for w in rest):
         return None
     said = new[mentions[0].start:mentions[-1].end]
     on = "on" if mentions[0].kind == "day" else "in"  # "on 10 November 2021", "in 2019"
@@ -74,14 +74,6 @@ def _new_date(prev: str, new: str) -> str | None:
         head = re.sub(r"\b(?:in|on)(\s+)$", rf"{on}\1", prev[:before[-1].start], flags=re.IGNORECASE)
         return head + said + prev[before[-1].end:]
     return f"{prev.rstrip(' ?.')} {on} {said}?"
-
-
-def _outside_spans(text: str, spans: list[tuple[int, int]]) -> list[str]:
-    out, last = [], 0
-    for a, b in spans:
-        out.append(text[last:a])
-        last = b
-    return out + [text[last:]]
 
 
 def _what_about(prev: str, new: str, describing: frozenset[str]) -> str:

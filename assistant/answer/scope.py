@@ -109,7 +109,7 @@ class Scope:
         """The question without its scope words (what the answer-or-abstain check reads); for a
         question across briefings, only what it is about ("the grain deal")."""
         start = _scope_clause_end(question, self.spans)
-        out = _outside(question, self.spans, start, len(question))
+        out = outside_spans(question, self.spans, start, len(question))
         text = re.sub(r"\s{2,}", " ", " ".join(p.strip() for p in out if p.strip())).strip()
         if self.intent != "fact":
             drop = word_set("across_words")
@@ -139,13 +139,13 @@ def _scope_clause_end(question: str, spans: list[tuple[int, int]]) -> int:
     inside = [(a, b) for a, b in spans if b <= comma]  # not "July 6, 2022", whose comma this is
     if comma < 0 or not inside:
         return 0
-    words = [w.lower() for w in re.findall(r"[^\W\d_]+", " ".join(_outside(question, inside, 0, comma)))]
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", " ".join(outside_spans(question, inside, 0, comma)))]
     allowed = STOPWORDS | word_set("briefing_words")
     asks = bool(words) and words[0] in QUESTION_WORDS  # "What did they say on 6 July 2022, …" asks
     return comma + 1 if not asks and all(w in allowed for w in words) else 0
 
 
-def _outside(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> list[str]:
+def outside_spans(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> list[str]:
     """The pieces of ``text[start:end]`` outside ``spans``."""
     out, last = [], start
     for a, b in sorted(spans):
