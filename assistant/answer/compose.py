@@ -159,8 +159,13 @@ def _following_lead(after: EvidenceItem | None, question: str, wanted: AnswerTyp
                     tagger: EntityTagger) -> str | None:
     if after is None or not after.continues or wanted is None or wanted.name not in _FOLLOWING_LABELS:
         return None
-    return pick_lead(after.body, question, replace(wanted, labels=_FOLLOWING_LABELS[wanted.name]), tagger,
-                     bound=True)
+    return _bound_lead(after, question, wanted, tagger)
+
+
+def _bound_lead(e: EvidenceItem, question: str, wanted: AnswerType, tagger: EntityTagger) -> str | None:
+    """A lead read from a sentence other than the best one: only the kinds of
+    ``_FOLLOWING_LABELS``, a count only when bound to the asked noun."""
+    return pick_lead(e.body, question, replace(wanted, labels=_FOLLOWING_LABELS[wanted.name]), tagger, bound=True)
 
 
 def later_lead(selected: Sequence[EvidenceItem], evidence: Sequence[EvidenceItem], question: str,
@@ -178,8 +183,7 @@ def later_lead(selected: Sequence[EvidenceItem], evidence: Sequence[EvidenceItem
     best = max(selected, key=lambda e: e.score)
     for e in sorted(evidence, key=lambda e: e.score, reverse=True)[:TYPE_TOP]:
         if e.ref == best.ref and e.position > best.position and e.exchange == best.exchange and not e.asked:
-            lead = pick_lead(e.body, question, replace(wanted, labels=_FOLLOWING_LABELS[wanted.name]), tagger,
-                             bound=True)
+            lead = _bound_lead(e, question, wanted, tagger)
             if lead:
                 quoted = {x.position: x for x in [*selected, e]}
                 return [quoted[p] for p in sorted(quoted)], lead

@@ -220,25 +220,18 @@ class DocStore:
 
     def chunk(self, chunk_id: str, live_docs: Mapping[str, str] | Callable[[str], bool]) -> Chunk | None:
         """The chunk ``chunk_id`` of whichever live version holds it (``live_docs``: doc -> ...)."""
-        is_live = live_docs if callable(live_docs) else live_docs.__contains__
-        cached = self._chunks.get(chunk_id)
-        if cached is not None and is_live(cached[0]):
-            return cached[1]
-        for doc, blob in self._query("SELECT doc, data FROM chunks WHERE id = ?", (chunk_id,)):
-            if is_live(doc):
-                chunk = self._load(blob, Chunk, f"chunk {chunk_id}")
-                self._chunks.put(chunk_id, (doc, chunk))
-                return chunk
-        return None
+        return self.chunks([chunk_id], live_docs).get(chunk_id)
 
-    def chunks(self, ids: Sequence[str], live_docs: Mapping[str, str]) -> dict[str, Chunk]:
-        """The chunks of these ids held by a live version (``live_docs``: doc -> ...), read from the
-        cache or in batches of one query each (a search looks up ~80 chunks at once)."""
+    def chunks(self, ids: Sequence[str], live_docs: Mapping[str, str] | Callable[[str], bool]) -> dict[str, Chunk]:
+        """The chunks of these ids held by a live version (``live_docs``: doc -> ..., or a test of
+        a doc), read from the cache or in batches of one query each (a search looks up ~80 chunks
+        at once)."""
+        is_live = live_docs if callable(live_docs) else live_docs.__contains__
         out: dict[str, Chunk] = {}
         missing = []
         for cid in dict.fromkeys(ids):
             cached = self._chunks.get(cid)
-            if cached is not None and cached[0] in live_docs:
+            if cached is not None and is_live(cached[0]):
                 out[cid] = cached[1]
             else:
                 missing.append(cid)
@@ -246,7 +239,7 @@ class DocStore:
             batch = missing[i:i + 400]
             rows = self._query(f"SELECT doc, id, data FROM chunks WHERE id IN ({','.join('?' * len(batch))})", batch)
             for doc, cid, blob in rows:
-                if doc in live_docs and cid not in out:
+                if is_live(doc) and cid not in out:
                     out[cid] = self._load(blob, Chunk, f"chunk {cid}")
                     self._chunks.put(cid, (doc, out[cid]))
         return {cid: out[cid] for cid in dict.fromkeys(ids) if cid in out}  # in the order asked
