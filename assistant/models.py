@@ -254,6 +254,7 @@ class EvidenceItem(_Model):
     continues: bool = False  # the sentence before it is the same speaker's (``Section.goes_on``)
     exchange: int = -1  # the media question and answer it belongs to (-1: none, a statement)
     asked: bool = False  # part of a journalist's question, not of the answer
+    voice: str | None = None  # who says it: its turn's speaker label, else the briefing's speaker; None: a journalist
 
     @property
     def body(self) -> str:

@@ -154,14 +154,26 @@ def test_who_said_it_is_answered_by_the_speaker_label_of_the_quoted_turn():
     answer = "Andrei Kalinin: Saudi Arabia allocated a quota of 13,000 pilgrims to Russia."
     tagger = StubTagger({asked[len("Question: "):]: [], answer[len("Andrei Kalinin: "):]: [("13,000", "CARDINAL")],
                          "Andrei Kalinin": [("Andrei Kalinin", "PERSON")]})
-    first = _item(1, asked, 1.0).model_copy(update={"position": 0, "label": len("Question: ")})
+    first = _item(1, asked, 1.0).model_copy(update={"position": 0, "label": len("Question: "), "asked": True})
     second = _item(2, answer, 0.9).model_copy(update={"position": 1, "label": len("Andrei Kalinin: "),
-                                                      "ref": first.ref})
+                                                      "ref": first.ref, "voice": "Andrei Kalinin"})
     c = compose([first, second], "Who answered the question about the Hajj quota?", tagger)
     assert c.lead == "Andrei Kalinin" and c.text.startswith("Andrei Kalinin [2] — ")
     # not without a verb of speaking, and never the journalist's label
     assert compose([first, second], "Who allocated the Hajj quota?", tagger).lead is None
     assert compose([first], "Who asked about the Hajj quota?", tagger).lead is None
+
+
+def test_who_said_it_is_the_voice_of_a_statement_unless_it_reports_someone_elses_words():
+    said = "A pilot project of online consular registration is under way at our missions in Ruritania."
+    reported = "President Vera Lark told the forum that the project would be extended."
+    tagger = StubTagger({said: [("Ruritania", "GPE")], reported: [("Vera Lark", "PERSON")]})
+    voiced = {"voice": "Anna Example"}  # the briefing's speaker: a statement has no speaker label
+    question = "Who told journalists that online consular registration was being piloted?"
+    assert compose([_item(1, said).model_copy(update=voiced)], question, tagger).lead == "Anna Example"
+    assert compose([_item(1, reported).model_copy(update=voiced)], question, tagger).lead == "Vera Lark"
+    # a journalist's words have no voice: a "who" question reads the sentence as before
+    assert compose([_item(1, said)], question, tagger).lead is None
 
 
 def test_a_lead_may_come_from_a_later_sentence_among_the_best_three():
@@ -254,3 +266,17 @@ def test_a_models_lead_not_in_its_passage_gives_way_to_the_extractive_lead(fake_
     assert problem is None and composed.lead == "48 icons" and composed.text.startswith("48 icons [2] — ")
     without, _ = fake_assistant._grounded(raw, [best, later], [best, later], question, None)
     assert without.lead is None
+
+
+def test_who_said_it_keeps_the_speaker_over_the_models_phrase(fake_assistant):
+    """The model may pick a body the passage names ("the Gosuslugi portal"); for "who said …"
+    the extractive lead, the passage's speaker, leads."""
+    said = "Citizens can register through the Portville portal, the pilot runs in Ruritania."
+    fake_assistant.entities = StubTagger({said: [("Portville", "ORG"), ("Ruritania", "GPE")]})
+    item = _item(1, said).model_copy(update={"voice": "Anna Example"})
+    raw = json.dumps({"evidence": [1], "answer": "Portville"})
+    question = "Who said that consular registration was being piloted?"
+    composed, problem = fake_assistant._grounded(raw, [item], [item], question, "Anna Example")
+    assert problem is None and composed.lead == "Anna Example"
+    other, _ = fake_assistant._grounded(raw, [item], [item], "Who runs the registration portal?", "Anna Example")
+    assert other.lead == "Portville"  # not a question about who said it: the model's grounded phrase

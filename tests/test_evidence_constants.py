@@ -118,6 +118,19 @@ def test_the_same_speaker_goes_on_only_inside_a_turn_and_never_in_a_contents_lis
     assert contents.goes_on(0) is None  # the next line of a contents list is another topic
 
 
+def test_a_sentence_is_said_by_its_turns_speaker_label_else_by_the_briefings_speaker():
+    text = "The cargo is ready. Question: When? It leaves soon. 💬 Vera Lark: Next week. She confirmed it."
+    parts = ["The cargo is ready.", "Question: When?", "It leaves soon.", "💬 Vera Lark: Next week.", "She confirmed it."]
+    spans = tuple((text.index(p), text.index(p) + len(p)) for p in parts)
+    labels = tuple((text.index(x), text.index(x) + len(x)) for x in ("Question: ", "💬 Vera Lark: "))
+    section = Section(index=0, title="Aid", kind="statement", start=0, end=len(text), body_start=0, sentences=spans,
+                      labels=labels)
+    voices = [evidence.voice(section, text, a, "Anna Example") for a, _ in spans]
+    # a statement and the answer after "Question:" are the briefing's speaker's; a named turn goes on
+    assert voices == ["Anna Example", "Anna Example", "Anna Example", "Vera Lark", "Vera Lark"]
+    assert evidence.voice(section, text, 0, None) is None  # a header with no speaker
+
+
 @pytest.mark.parametrize("sentence, entities, lead", [
     ("Governors were appointed in 17 out of 34 provinces of the country by November 2.",
      [("17", "CARDINAL"), ("34", "CARDINAL"), ("November 2", "DATE")], "17 out of 34 provinces"),

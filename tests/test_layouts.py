@@ -82,13 +82,28 @@ def page(*blocks: str) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
+RAIL = "Two new rail links will connect the port with the regional centres; the links open next spring."
+
+
 def test_contents_heading_with_look_alike_letters_and_a_typo():
     text = page(HEADER, "Tаble of Contents:", "  1. Harbour reconstruction programme", "  2. Regional rail links",
                 "Harbour reconstruction programme", PARA, "Back to top",
-                "Regional rail linsk", PARA, "Back to top")  # Cyrillic "а"; a typo in the body heading
+                "Regional rail linsk", RAIL, "Back to top")  # Cyrillic "а"; a typo in the body heading
     b = parse(text)
     assert body_titles(b) == ["Harbour reconstruction programme", "Regional rail links"]
     assert all(s.title_from_toc for s in b.sections) and not b.warnings
+
+
+@pytest.mark.parametrize("listed,heading,body,kept", [
+    ("Regional rail linsk", "Regional rail links", RAIL, "Regional rail links"),  # the typo in the contents
+    ("Regional rail links", "Regional rail linsk", RAIL, "Regional rail links"),  # in the heading
+    ("Regional rail linsk", "Regional rail links", PARA, "Regional rail links"),  # the text says neither: the heading
+    ("Regional rail links", "Regional rail linsk", PARA, "Regional rail linsk"),
+])
+def test_a_typo_keeps_the_spelling_the_page_uses(listed, heading, body, kept):
+    b = parse(page(HEADER, "Table of contents", f"  1. {listed}", "  2. Harbour works", heading, body,
+                   "Harbour works", PARA))
+    assert body_titles(b) == [kept, "Harbour works"]
 
 
 @pytest.mark.parametrize("line,contents,media", [

@@ -107,6 +107,15 @@ def names_role(question: str) -> bool:
                for w in re.findall(r"[a-z]+", question.lower()))
 
 
+def asks_speaker(question: str) -> bool:
+    """Whether a question asks who said something ("Who told journalists …"; lexicon
+    ``speech_verbs``): the passage's speaker answers it."""
+    return any(w in _SPEECH_VERBS for w in re.findall(r"\w+", question.lower()))
+
+
+_SPEECH_VERBS = word_set("speech_verbs")
+
+
 def _asks(name: str) -> re.Pattern:
     """The question patterns of one answer type (lexicon ``answer_types.tsv``), as one regex."""
     patterns = [p for p, kind in word_map("answer_types").items() if kind == name]

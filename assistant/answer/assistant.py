@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Any, Iterator, Mapping, Sequence
 
-from assistant.answer.answer_types import expected_answer
+from assistant.answer.answer_types import asks_speaker, expected_answer
 from assistant.answer.answerability import Decision, answer_type_failure, decide, home_country, unanswered_type
 from assistant.answer.conversation import describing_words, resolve
 from assistant.answer.entities import EntityTagger
@@ -276,7 +276,8 @@ class Assistant:
                   question: str, extractive_lead: str | None) -> tuple[Composed | None, str | None]:
         """The model's reply as a span-grounded answer (quoting the extractive ``selected`` sentences
         too, and led by the extractive answer's lead when the model's is not grounded and none is
-        read from the quoted sentences), or why it cannot be one."""
+        read from the quoted sentences, or when the question asks who said something), or why it
+        cannot be one."""
         try:
             reply = json.loads(raw)
             numbers = [int(n) for n in reply.get("evidence", [])]
@@ -292,6 +293,8 @@ class Assistant:
                                                             for e in chosen):
             return None, f"chose passages that hold no {wanted.name} the question asks for"
         grounded = grounded_lead(lead, chosen, question, self.entities)
+        if extractive_lead and wanted is not None and wanted.name == "person" and asks_speaker(question):
+            grounded = extractive_lead  # "who said …": who says the passage, which its text may not name
         # the model picks the answer phrase; what is quoted is never less than the extractive answer
         quoted = list({e.number: e for e in [*selected, *chosen]}.values())
         composed = compose(quoted, question, self.entities, lead=grounded)

@@ -15,12 +15,11 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
-from assistant.answer.answer_types import AnswerType, expected_answer
+from assistant.answer.answer_types import AnswerType, asks_speaker, expected_answer
 from assistant.answer.answerability import DEMONYMS, HOW_MANY, TYPE_TOP, counted_noun, mentions_noun, noun_mention
 from assistant.answer.entities import Entity, EntityTagger
 from assistant.models import Citation, EvidenceItem
 from assistant.text import present, strip_markers, terms
-from assistant.text.lexicon import phrases, word_set
 
 _LINK = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 
@@ -147,12 +146,13 @@ def _lead_of(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTag
     """The phrase picked from the best-scoring sentence, else a person's name, a date, a sum or a
     count from the quoted sentence after it when the same speaker goes on (the specifics often follow
     the sentence that names the topic: "The minister will visit the capital." "He will meet the
-    President."); for "who said …", else the speaker label that opens one of those two sentences."""
+    President."); for "who said …", see ``_speaker_lead``."""
     wanted = expected_answer(question)
     best = max(sentences, key=lambda e: e.score)
     after = next((e for e in sentences if e.ref == best.ref and e.position == best.position + 1), None)
-    return (pick_lead(best.body, question, wanted, tagger) or _following_lead(after, question, wanted, tagger)
-            or _speaker_lead((best, after), question, wanted))
+    if wanted is not None and wanted.name == "person" and asks_speaker(question):
+        return _speaker_lead(best, after, question, wanted, tagger)
+    return pick_lead(best.body, question, wanted, tagger) or _following_lead(after, question, wanted, tagger)
 
 
 def _following_lead(after: EvidenceItem | None, question: str, wanted: AnswerType | None,
@@ -190,22 +190,15 @@ def later_lead(selected: Sequence[EvidenceItem], evidence: Sequence[EvidenceItem
     return list(selected), None
 
 
-def _speaker_lead(candidates: Sequence[EvidenceItem | None], question: str, wanted: AnswerType | None) -> str | None:
-    if wanted is None or wanted.name != "person" or not _asks_speaker(question):
-        return None
-    return next((name for e in candidates if e is not None and (name := _speaker(e))), None)
-
-
-def _asks_speaker(question: str) -> bool:
-    return any(w in word_set("speech_verbs") for w in re.findall(r"\w+", question.lower()))
-
-
-def _speaker(e: EvidenceItem) -> str | None:
-    """The name in the speaker label a sentence opens with ("<Name>:"), not a
-    journalist's ("Question (<Outlet>):")."""
-    name = e.text[:e.label].strip().rstrip(":").strip()
-    kind = name.split("(")[0].strip().lower()
-    return name if name and kind not in {q.lower() for q in phrases("question_labels")} else None
+def _speaker_lead(best: EvidenceItem, after: EvidenceItem | None, question: str, wanted: AnswerType,
+                  tagger: EntityTagger) -> str | None:
+    """"Who said …": a person the best sentence names (it reports someone's words: "President
+    <Name> told the summit …"); else who says it (its turn's speaker label, or the briefing's
+    speaker), or, when it is a journalist's question, who says the quoted sentence after it;
+    else what a "who" question reads from it."""
+    person = replace(wanted, labels=frozenset({"PERSON"}), role_labels=frozenset({"PERSON"}))
+    return (pick_lead(best.body, question, person, tagger) or best.voice or (after.voice if after else None)
+            or pick_lead(best.body, question, wanted, tagger))
 
 
 # not a body, not a time; a number only when it counts the asked noun ("It brought together

@@ -14,9 +14,9 @@ import numpy as np
 from assistant.config import Settings
 from assistant.store.embedding import Embedder
 from assistant.store.index import Index
-from assistant.models import EvidenceItem, SectionHit
+from assistant.models import EvidenceItem, Section, SectionHit
 from assistant.text import Span, count_tokens, present, terms
-from assistant.text.lexicon import alternation
+from assistant.text.lexicon import alternation, phrases
 
 
 class VectorCache:
@@ -61,6 +61,7 @@ class Candidate:
     label: int = 0  # length of the speaker label the sentence starts with ("Question: ")
     continues: bool = False  # the sentence before it is the same speaker's (``Section.goes_on``)
     exchange: int = -1  # the media question and answer it belongs to (-1: none, a statement)
+    voice: str | None = None  # who says it (``voice``)
 
     @property
     def body(self) -> str:
@@ -110,7 +111,7 @@ class EvidenceBuilder:
                                  if e.question_start <= s.start < e.answer_end), -1)
                 out.append(Candidate(rank, hit, s, s.of(briefing.text), i, asked,
                                      section.label_end(s.start) - s.start, section.goes_on(i - 1) is not None,
-                                     exchange))
+                                     exchange, None if asked else voice(section, briefing.text, s.start, hit.ref.speaker)))
         return out
 
     def _score(self, question: str, query_vec: np.ndarray, cands: list[Candidate]) -> list[tuple[float, Candidate]]:
@@ -170,10 +171,23 @@ class EvidenceBuilder:
         chosen.sort(key=lambda x: (x[1].section_rank, x[1].position))
         return [EvidenceItem(number=i + 1, ref=c.hit.ref, text=c.text, start=c.span.start, end=c.span.end,
                              score=round(score, 4), position=c.position, label=c.label,
-                             continues=c.continues, exchange=c.exchange, asked=c.in_question)
+                             continues=c.continues, exchange=c.exchange, asked=c.in_question, voice=c.voice)
                 for i, (score, c) in enumerate(chosen)]
 
 
+def voice(section: Section, text: str, start: int, speaker: str | None) -> str | None:
+    """Who says the sentence starting at ``start`` (not a journalist's): the name in the speaker
+    label that opened its turn ("<Name>:"), else the briefing's speaker from its header (a
+    statement, or the answer after "Question:")."""
+    opened = [(a, b) for a, b in section.labels if a <= start]
+    name = text[opened[-1][0]:opened[-1][1]] if opened else ""
+    name = re.sub(r"^\W+|\W+$", "", name)  # "💬 <Name>:" -> "<Name>"
+    if name and name.split("(")[0].strip().lower() not in QUESTION_LABELS:
+        return name
+    return speaker
+
+
+QUESTION_LABELS = frozenset(q.lower() for q in phrases("question_labels"))
 ANAPHOR = re.compile(rf"^{alternation('anaphora')}\b")
 
 

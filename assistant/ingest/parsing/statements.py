@@ -4,6 +4,9 @@ lines."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 from assistant.ingest.parsing.lines import (HASHTAG_HEADING, HEADING_NUMBER, MARKDOWN_HEADING, Line, content_lines,
                                             is_boilerplate, looks_like_heading, same_title, title_key)
 
@@ -12,7 +15,8 @@ Head = tuple[int, str, bool]  # (line index, title, from_toc)
 
 def _toc_heads(lines: list[Line], toc_titles: list[str]) -> list[Head]:
     """Lines that repeat a title of the table of contents, in its order (a title may be
-    skipped); an exact match is preferred to a fuzzy one. The title kept is the contents'."""
+    skipped); an exact match is preferred to a fuzzy one, which keeps the better spelling of the
+    two (``_spelling``)."""
     heads: list[Head] = []
     wanted = [title_key(t) for t in toc_titles]
     k = 0
@@ -21,12 +25,32 @@ def _toc_heads(lines: list[Line], toc_titles: list[str]) -> list[Head]:
             continue
         key = title_key(ln.text)
         hit = next((kk for kk in range(k, len(wanted)) if key == wanted[kk]), None)
+        title = toc_titles[hit] if hit is not None else None
         if hit is None:
             hit = next((kk for kk in range(k, len(wanted)) if same_title(ln.text, toc_titles[kk])), None)
+            title = _spelling(_clean_heading(ln.text), toc_titles[hit], lines) if hit is not None else None
         if hit is not None:
-            heads.append((idx, toc_titles[hit], True))
+            heads.append((idx, title, True))
             k = hit + 1
     return heads
+
+
+def _spelling(heading: str, listed: str, lines: list[Line]) -> str:
+    """Of a body heading and its contents title that differ by a typo, the one whose own words the
+    page uses more often ("policy" is written in the text, "polics" only in the list); the heading
+    on a tie, as it is what the cited text sits under."""
+    words = Counter(w for ln in lines for w in _words(ln.text))
+    mine, theirs = set(_words(heading)), set(_words(listed))
+    return listed if sum(words[w] for w in theirs - mine) > sum(words[w] for w in mine - theirs) else heading
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", title_key(text))
+
+
+def _clean_heading(text: str) -> str:
+    """A heading line without its markdown marks or number."""
+    return HEADING_NUMBER.sub("", MARKDOWN_HEADING.sub("", text)).strip()
 
 
 def _heading_like(lines: list[Line], stop: int | None = None) -> list[Head]:
@@ -42,7 +66,7 @@ def _heading_like(lines: list[Line], stop: int | None = None) -> list[Head]:
     for pos, idx in enumerate(nonblank):
         nxt = region[nonblank[pos + 1]] if pos + 1 < len(nonblank) else None
         if looks_like_heading(region[idx], nxt):
-            heads.append((idx, HEADING_NUMBER.sub("", MARKDOWN_HEADING.sub("", region[idx].text)).strip(), False))
+            heads.append((idx, _clean_heading(region[idx].text), False))
     return heads
 
 
