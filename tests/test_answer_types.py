@@ -114,3 +114,16 @@ def test_a_name_the_question_gives_is_no_answer_whatever_its_apostrophe():
     question = "Who was Tumnus's main rival?"
     found = [e.text for e in expected_answer(question).answers(sentence, question, tagger)]
     assert found == ["Orrin Vale"]
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("As the leaders gathered in Portville in May 2017, who said the alliance should talk?", "person"),
+    ("Regarding the new bridge, when will it open?", "date"),
+    ("In the spring, as the talks resumed, how many delegations came?", "number"),
+    # a relative clause after the topic is no question of its own
+    ("What did the minister say about the summit, which took place in Portville?", None),
+    ("Did the minister, who was in Portville, sign it?", None),
+])
+def test_a_clause_before_the_question_word_sets_the_scene(question, kind):
+    wanted = expected_answer(question)
+    assert (wanted.name if wanted else None) == kind

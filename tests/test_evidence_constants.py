@@ -48,7 +48,7 @@ CASES = {
         "The cargo will consist of flour, sugar and medicine for the winter."),
     # the journalist's own question loses to the answer
     "QUESTION_PENALTY": ("What will the cargo consist of?", [
-        ("Question: What will the cargo consist of, in your view?", 0.70, {"in_question": True}),
+        ("Question: What will the cargo consist of, in your view?", 0.70, {"asked": True}),
         ("The cargo will consist of flour, sugar and medicine for the winter.", 0.55, {})],
         "The cargo will consist of flour, sugar and medicine for the winter."),
 }
@@ -72,7 +72,7 @@ def test_a_sentence_chosen_as_a_neighbour_is_not_chosen_again():
     comes it is not added a second time (a duplicate carried its lower score into the quote
     selection)."""
     question = "How much money did the charity fair raise?"
-    sentences = [("Question: How much money did the charity fair raise this year?", 0.9, {"in_question": True}),
+    sentences = [("Question: How much money did the charity fair raise this year?", 0.9, {"asked": True}),
                  ("The fair took place on December 7 with many embassies taking part.", 0.3, {}),
                  ("It raised 4.2 million roubles for a children's hospice.", 0.5, {})]
     cands = [Candidate(0, HIT, Span(0, len(t)), t, i, **flags) for i, (t, _, flags) in enumerate(sentences)]
@@ -80,6 +80,54 @@ def test_a_sentence_chosen_as_a_neighbour_is_not_chosen_again():
     scored = builder._score(question, np.array([1.0], dtype=np.float32), cands)
     chosen = [c.position for _, c in builder._choose(scored, ["money", "charity", "fair", "raise"], 1000)]
     assert sorted(chosen) == [0, 1, 2]
+
+
+def test_a_journalists_question_is_read_with_the_opening_of_its_reply():
+    """Long questions restate the situation and match the user's question better than the reply;
+    the reply's first sentence comes with them, in the evidence and in the quote."""
+    question = "Why have the fishing talks stalled?"
+    sentences = [("Question: Tokyo complains that the fishing talks have stalled.", 0.9, {"asked": True, "exchange": 0}),
+                 ("What is the reason?", 0.85, {"asked": True, "exchange": 0}),
+                 ("The permits for this season have not been paid for.", 0.2, {"exchange": 0}),
+                 ("The talks will resume once they are.", 0.5, {"exchange": 0}),
+                 ("Question: And the whaling talks?", 0.1, {"asked": True, "exchange": 1})]
+    cands = [Candidate(0, HIT, Span(0, len(t)), t, i, **flags) for i, (t, _, flags) in enumerate(sentences)]
+    builder = EvidenceBuilder(None, FixedCache({t: d for t, d, _ in sentences}), Settings(_env_file=None))
+    scored = builder._score(question, np.array([1.0], dtype=np.float32), cands)
+    chosen = builder._choose(scored, ["fishing", "talks", "stalled"], 1000)
+    assert 2 in [c.position for _, c in chosen][:3]  # with the best sentence, before its turn comes
+    asked = [item(0, sentences[0][0], 1.0).model_copy(update={"asked": True, "exchange": 0, "label": 10}),
+             item(1, sentences[1][0], 0.99).model_copy(update={"asked": True, "exchange": 0})]
+    reply = item(2, sentences[2][0], 0.3).model_copy(update={"exchange": 0, "continues": False})
+    other = item(4, sentences[4][0], 0.2).model_copy(update={"asked": True, "exchange": 1})
+    assert extractive.select_sentences([*asked, reply, other], question) == [*asked, reply]
+    assert evidence.reply_opening(reply, [*asked, reply]) is None  # the reply itself needs nothing
+
+
+def test_a_why_question_quotes_the_sentence_that_gives_the_reason():
+    """The topic sentence shares the question's words; the reason ("because …") comes later and
+    scores lower. It is quoted, and taken into the evidence, only for a question asking why."""
+    topic = item(0, "On March 9, the coast guard detained the trawler Northland Star off the islands.", 1.0)
+    crew = item(1, "There are 23 people on board, including 17 of our citizens.", 0.99)
+    reason = item(3, "The trawler was detained because its fishing licence had expired.", 0.6)
+    asked = item(4, "Question: Is it true that the licence was forged because of a clerical error?", 0.7)
+    asked = asked.model_copy(update={"asked": True, "exchange": 0})
+    why = "Why did the coast guard detain the trawler Northland Star?"
+    assert extractive.select_sentences([topic, crew, reason, asked], why) == [topic, crew, reason]
+    assert extractive.select_sentences([topic, crew, reason, asked], "When was the trawler detained?") == [topic, crew]
+    assert evidence.reason_sentence(why, [topic, reason], [topic, crew, reason]) is None  # one gives it already
+    assert evidence.reason_sentence(why, [topic], [topic, crew, asked]) is None  # a journalist's words never
+
+    sentences = [(x.text, x.score, {}) for x in (topic, crew, reason)]
+    cands = [Candidate(0, HIT, Span(0, len(t)), t, i, **flags) for i, (t, _, flags) in enumerate(sentences)]
+    settings = Settings(_env_file=None)
+    builder = EvidenceBuilder(None, FixedCache({t: d for t, d, _ in sentences}), settings)
+    scored = builder._score(why, np.array([1.0], dtype=np.float32), cands)
+    assert reason.text not in [c.text for _, c in builder._choose(scored, ["coast", "guard", "trawler"], 30)]
+    builder.candidates = lambda sections: cands  # the token budget leaves it out of the plain choice …
+    vec = np.array([1.0], dtype=np.float32)
+    assert reason.text in [e.text for e in builder.build(why, vec, [HIT], budget_tokens=30)]  # … not for "why"
+    assert reason.text not in [e.text for e in builder.build("When was it detained?", vec, [HIT], budget_tokens=30)]
 
 
 def test_extractive_margin_quotes_the_runner_up_only_when_close(monkeypatch):

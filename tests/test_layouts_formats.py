@@ -189,3 +189,22 @@ def test_another_outlet_is_never_a_follow_up_even_when_the_contents_title_the_qu
     media = [s for s in parse(text).sections if s.kind == "media_question"]
     assert [s.title for s in media][:2] == ["Reopening of the consulate in Limassol",
                                             "Are flights to Baku still suspended?"]
+
+
+def test_an_answer_with_no_label_starts_after_the_question():
+    """"Question:" with the spokesperson's answer in the next paragraphs, unlabelled: the question
+    runs to its paragraph ending with "?" (its first paragraph when none does)."""
+    head = "Briefing by Foreign Ministry Spokesperson Anna Example, Portville, March 5, 2020\n\n"
+    b = parse(head + "Answers to media questions:\n\nClimbers missing in the mountains\n\n"
+              "Question: Two climbers have been missing since March 8. Their relatives say no helicopter flew.\n\n"
+              "Why was the search delayed?\n\n"
+              "The search was suspended from March 10 to 13. This was due to a heavy snowstorm.\n\n"
+              "We continue to hope for a good outcome.\n\n"
+              "Border crossings\n\n"
+              "Question: Please comment on the queues at the border.\n\n"
+              "About 1,200 lorries are waiting. The carriers lose money every day.\n")
+    climbers, border = (s.exchanges[0] for s in b.sections)
+    assert climbers.question.endswith("Why was the search delayed?")
+    assert climbers.answer.startswith("The search was suspended") and climbers.answer.endswith("good outcome.")
+    assert border.question == "Please comment on the queues at the border."
+    assert border.answer == "About 1,200 lorries are waiting. The carriers lose money every day."

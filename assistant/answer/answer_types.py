@@ -107,6 +107,21 @@ def names_role(question: str) -> bool:
                for w in re.findall(r"[a-z]+", question.lower()))
 
 
+def asks_reason(question: str) -> bool:
+    """Whether a question asks why (lexicon ``reason_questions``)."""
+    return _REASON_QUESTION.search(question) is not None
+
+
+def gives_reason(sentence: str) -> bool:
+    """Whether a sentence gives a reason: "because", "due to", "on the grounds" … (lexicon
+    ``reason_words``)."""
+    return _REASON.search(sentence) is not None
+
+
+_REASON_QUESTION = re.compile(rf"\b{alternation('reason_questions')}\b", re.IGNORECASE)
+_REASON = re.compile(rf"\b{alternation('reason_words')}\b", re.IGNORECASE)
+
+
 def asks_speaker(question: str) -> bool:
     """Whether a question asks who said something ("Who told journalists …"; lexicon
     ``speech_verbs``): the passage's speaker answers it."""
@@ -144,8 +159,24 @@ ANSWER_TYPES: tuple[AnswerType, ...] = tuple(AnswerType(name, _asks(name), froze
 
 def expected_answer(question: str) -> AnswerType | None:
     """The answer type a question asks for (lexicon ``answer_types.tsv``), or None (an open "what
-    did they say" question)."""
-    for t in ANSWER_TYPES:
-        if t.asks.search(question):
-            return t
+    did they say" question). A question that opens with a clause of its own ("As the leaders
+    gathered in Brussels, who said …") is read from the question word after that clause too."""
+    for text in (question, main_clause(question)):
+        for t in ANSWER_TYPES:
+            if text and t.asks.search(text):
+                return t
     return None
+
+
+def main_clause(question: str) -> str | None:
+    """The question from its question word on, when a clause that opens with no question word
+    stands before it ("In the spring of 2017, as talks resumed, who …"); else None."""
+    first = re.match(r"\W*(\w+)", question)
+    if first is None or first.group(1).lower() in _QUESTION_WORDS:
+        return None
+    m = _AFTER_CLAUSE.search(question)
+    return question[m.end():] if m else None
+
+
+_QUESTION_WORDS = word_set("question_words")
+_AFTER_CLAUSE = re.compile(rf",\s*(?={alternation('wh_words')}\b)", re.IGNORECASE)

@@ -8,14 +8,16 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Sequence, TypeVar
 
 import numpy as np
 
 from assistant.config import Settings
 from assistant.store.embedding import Embedder
 from assistant.store.index import Index
-from assistant.models import EvidenceItem, Section, SectionHit
+from assistant.models import EvidenceItem, Section, SectionHit, SectionRef
 from assistant.text import Span, count_tokens, present, terms
+from assistant.answer.answer_types import asks_reason, gives_reason
 from assistant.text.lexicon import alternation, phrases
 
 
@@ -57,7 +59,7 @@ class Candidate:
     span: Span
     text: str
     position: int  # sentence number within the section
-    in_question: bool = False  # part of a journalist's question, not of the answer
+    asked: bool = False  # part of a journalist's question, not of the answer
     label: int = 0  # length of the speaker label the sentence starts with ("Question: ")
     continues: bool = False  # the sentence before it is the same speaker's (``Section.goes_on``)
     exchange: int = -1  # the media question and answer it belongs to (-1: none, a statement)
@@ -66,6 +68,10 @@ class Candidate:
     @property
     def body(self) -> str:
         return self.text[self.label:]
+
+    @property
+    def ref(self) -> SectionRef:
+        return self.hit.ref
 
 
 def weighted_overlap(query_terms: list[str], vocab: set[str], weight: dict[str, float]) -> float:
@@ -128,7 +134,7 @@ class EvidenceBuilder:
         scored = []
         for c, d, vocab in zip(cands, dense, vocabs):
             lex = weighted_overlap(q_terms, vocab, weight)
-            asked = QUESTION_PENALTY if c.in_question else 0.0
+            asked = QUESTION_PENALTY if c.asked else 0.0
             scored.append((float(d) + LEXICAL_WEIGHT * lex - asked, c))
         scored.sort(key=lambda x: x[0], reverse=True)
         return scored
@@ -151,6 +157,9 @@ class EvidenceBuilder:
                 other = by_key.get((c.hit.ref.briefing_id, c.hit.ref.section_index, c.position + offset))
                 if other is not None and id(other[1]) not in taken:
                     group.insert(0 if offset < 0 else len(group), (score - 1e-3, other[1]))
+            reply = reply_opening(c, [x for _, x in scored])
+            if reply is not None and id(reply) not in taken and all(reply is not x for _, x in group):
+                group.append((score - 2e-3, reply))
             n = sum(count_tokens(x.text) + 4 for _, x in group)
             if used + n > budget and chosen:
                 continue
@@ -167,12 +176,40 @@ class EvidenceBuilder:
         scored = self._score(question, query_vec, cands)
         q_terms = list(dict.fromkeys(terms(question)))
         chosen = self._choose(scored, q_terms, budget_tokens or self.settings.answer.evidence_tokens)
+        reason = reason_sentence(question, [c for _, c in chosen], [c for _, c in scored if c.section_rank == 0])
+        if reason is not None:  # "why": the supporting section's reason, beyond the budget if need be
+            chosen.append(next(x for x in scored if x[1] is reason))
         # number in reading order: by section rank, then position in the section
         chosen.sort(key=lambda x: (x[1].section_rank, x[1].position))
         return [EvidenceItem(number=i + 1, ref=c.hit.ref, text=c.text, start=c.span.start, end=c.span.end,
                              score=round(score, 4), position=c.position, label=c.label,
-                             continues=c.continues, exchange=c.exchange, asked=c.in_question, voice=c.voice)
+                             continues=c.continues, exchange=c.exchange, asked=c.asked, voice=c.voice)
                 for i, (score, c) in enumerate(chosen)]
+
+
+S = TypeVar("S", Candidate, EvidenceItem)
+
+
+def reason_sentence(question: str, chosen: Sequence[S], ranked: Sequence[S]) -> S | None:
+    """For a question asking why, the best-ranked sentence of ``ranked`` that gives a reason
+    ("because", "due to" …; not a journalist's words) when none of ``chosen`` does: the topic
+    sentence matches the question's words, the reason is often a sentence or two on. None
+    otherwise."""
+    if not asks_reason(question) or any(gives_reason(x.body) for x in chosen if not x.asked):
+        return None
+    return next((x for x in ranked if not x.asked and gives_reason(x.body)), None)
+
+
+def reply_opening(sentence: S, others: Sequence[S]) -> S | None:
+    """The first sentence, among ``others``, of the answer to the journalist's question that
+    ``sentence`` is part of: a question is not read without the start of its reply. None for a
+    sentence that is not a journalist's."""
+    if not sentence.asked or sentence.exchange < 0:
+        return None
+    here = (sentence.ref.briefing_id, sentence.ref.section_index)
+    replies = [x for x in others if x.exchange == sentence.exchange and not x.asked
+               and (x.ref.briefing_id, x.ref.section_index) == here]
+    return min(replies, key=lambda x: x.position, default=None)
 
 
 def voice(section: Section, text: str, start: int, speaker: str | None) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from assistant.answer.evidence import neighbours_needed
+from assistant.answer.evidence import neighbours_needed, reason_sentence, reply_opening
 from assistant.models import EvidenceItem
 from assistant.text import terms
 
@@ -20,7 +20,8 @@ def select_sentences(evidence: Sequence[EvidenceItem], question: str = "", max_s
     """The best evidence sentences of the supporting section, quoted, in reading order: the best
     one with the sentence after it when the same speaker goes on (the specifics often follow the
     sentence that matches the question), the ones scoring close to it, and the neighbours they
-    cannot be read without (see ``neighbours_needed``)."""
+    cannot be read without (see ``neighbours_needed``); for "why", the best sentence that gives a
+    reason when none of those does (``reason_sentence``)."""
     if not evidence:
         return []
     first = (evidence[0].ref.briefing_id, evidence[0].ref.section_index)
@@ -36,17 +37,24 @@ def select_sentences(evidence: Sequence[EvidenceItem], question: str = "", max_s
         if chosen and _words([*chosen.values(), *group]) > max_words:
             break
         chosen.update((x.position, x) for x in group)
+    reason = reason_sentence(question, list(chosen.values()), ranked)
+    if reason is not None:
+        chosen[reason.position] = reason
     return [chosen[p] for p in sorted(chosen)]
 
 
 def _with_neighbours(e: EvidenceItem, by_position: dict[int, EvidenceItem], q_terms: list[str],
                      best: bool) -> list[EvidenceItem]:
-    """``e`` and the neighbours quoted with it: those it cannot be read without, and for the best
-    sentence the one after it when the same speaker goes on."""
+    """``e`` and the neighbours quoted with it: those it cannot be read without (for a journalist's
+    question, the opening of its reply), and for the best sentence the one after it when the same
+    speaker goes on."""
     offsets = set(neighbours_needed(e.body, q_terms))
     after = by_position.get(e.position + 1)
     if best and after is not None and after.continues:
         offsets.add(1)
+    reply = reply_opening(e, list(by_position.values()))
+    if reply is not None:
+        offsets.add(reply.position - e.position)
     return [e] + [by_position[e.position + off] for off in sorted(offsets) if e.position + off in by_position]
 
 

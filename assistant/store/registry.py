@@ -19,10 +19,11 @@ from pydantic import BaseModel, ValidationError
 from assistant.models import Briefing
 
 REGISTRY_VERSION = 2  # 2: BM25 segments per entry, parsed file sizes, commit tokens, text in docs.sqlite3
-PARSER_VERSION = 6  # 2: sections carry sentence and speaker-label spans; 3: briefings carry their layout;
+PARSER_VERSION = 7  # 2: sections carry sentence and speaker-label spans; 3: briefings carry their layout;
 # 4: Markdown pages, day-first and weekday dates, capitalised and possessive headers, keycap numbers;
 # 5: untitled media questions from other outlets, or without titles in the contents, are not follow-ups;
-# 6: a title and its heading that differ by a typo keep the spelling the page uses
+# 6: a title and its heading that differ by a typo keep the spelling the page uses;
+# 7: a media question with no answer label ends at its first paragraph ending with "?"
 REPAIR_HINT = "run: briefing-assistant check --repair"
 
 

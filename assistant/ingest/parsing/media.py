@@ -82,7 +82,19 @@ def split_pieces(lines: list[Line]) -> list[Piece]:
             in_answer = True
             current.speaker = m.group(1)
         (current.a_lines if in_answer else current.q_lines).append(ln)
+    for piece in pieces:
+        if not piece.a_lines:
+            _unlabelled_answer(piece)
     return pieces
+
+
+def _unlabelled_answer(piece: Piece) -> None:
+    """A question followed by no answer label ("<Name>:", "Answer:"): the question runs to its
+    first paragraph that ends with a question mark (its first paragraph when none does), and the
+    paragraphs after it are the spokesperson's answer."""
+    lines = piece.q_lines
+    end = next((k for k, ln in enumerate(lines[:-1]) if ln.text.rstrip().endswith("?")), 0)
+    piece.q_lines, piece.a_lines = lines[:end + 1], lines[end + 1:]
 
 
 _FOLLOW_UP = re.compile(rf"^{alternation('follow_up_openings')}\b", re.IGNORECASE)
