@@ -40,7 +40,7 @@ def _with_ministry(name: str):
 
 ORIGINAL = {"parse_scope": assistant_module.parse_scope, "word_set": scope.word_set,
             "_number_lead": compose._number_lead, "gives_count": answerability.gives_count,
-            "_FOLLOWING_LABELS": compose._FOLLOWING_LABELS, "_asks_speaker": compose._asks_speaker,
+            "_FOLLOWING_LABELS": compose._FOLLOWING_LABELS,
             "ANSWER_TYPES": answer_types.ANSWER_TYPES, "_worded": answerability._worded,
             "later_lead": assistant_module.later_lead}
 NEVER = re.compile(r"(?!)")
@@ -75,7 +75,8 @@ RULES = {
             s, q, [e for e in found if e.label != "TIME"], bound))],
     "a count's names may be in the paragraph before": [(answerability, "gives_count", _paragraph_only_count)],
     "a who/when lead from the next sentence": [(compose, "_FOLLOWING_LABELS", {})],
-    "'who said' is answered by the speaker label": [(compose, "_asks_speaker", lambda q: False)],
+    "'who said' is answered by who says the passage": [(compose, "asks_who_said", lambda q: False),
+                                                          (assistant_module, "asks_who_said", lambda q: False)],
     "'on what date' asks a day on the calendar": [(answer_types, "ANSWER_TYPES", _without_type("calendar date"))],
     "'which port/city/…' asks a place, named next to the noun": [
         (answer_types, "ANSWER_TYPES", _without_type("named place"))],

@@ -10,6 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+from assistant.config import Settings as AppSettings  # noqa: E402
+
 
 def main(index: Path, count: bool, tag: str) -> None:
     t0 = time.perf_counter()
@@ -19,7 +22,7 @@ def main(index: Path, count: bool, tag: str) -> None:
 
     t1 = time.perf_counter()
     client = chromadb.PersistentClient(path=str(index / "chroma"), settings=Settings(anonymized_telemetry=False))
-    collection = client.get_collection(client.list_collections()[0].name)
+    collection = client.get_collection(AppSettings(_env_file=None).store.collection)
     t2 = time.perf_counter()
     if count:
         collection.count()

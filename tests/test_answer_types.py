@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.answer_types import expected_answer
+from assistant.answer.answer_types import asks_reason, asks_who_said, expected_answer, gives_reason
 from assistant.answer.answerability import answer_type_failure
 from assistant.models import EvidenceItem
 from tests.test_compose import StubTagger, _item
@@ -123,7 +123,25 @@ def test_a_name_the_question_gives_is_no_answer_whatever_its_apostrophe():
     # a relative clause after the topic is no question of its own
     ("What did the minister say about the summit, which took place in Portville?", None),
     ("Did the minister, who was in Portville, sign it?", None),
+    ("Describe the talks with Northland, when the quotas were discussed.", None),
+    ("Has the envoy, who arrived on Monday, met the president?", None),
+    ("Please comment on the minister, who visited Portville in May.", None),
 ])
 def test_a_clause_before_the_question_word_sets_the_scene(question, kind):
     wanted = expected_answer(question)
     assert (wanted.name if wanted else None) == kind
+
+
+@pytest.mark.parametrize("question, who_said", [
+    ("Who told journalists that the talks would resume?", True), ("Who was it that said so?", True),
+    ("Who is the head of state that the sanctions target?", False), ("Who will attend the summit?", False),
+])
+def test_who_said_is_who_with_a_verb_of_speaking(question, who_said):
+    assert asks_who_said(question) is who_said
+
+
+def test_a_reason_is_given_by_its_phrases_not_by_the_word_reason():
+    assert gives_reason("The trawler was detained because its licence had expired.")
+    assert gives_reason("The reason is that the permits were not paid for.")
+    assert not gives_reason("There is no reason to doubt the rescuers.")
+    assert asks_reason("Why was the search delayed?") and not asks_reason("When was the search delayed?")

@@ -154,9 +154,10 @@ def test_who_said_it_is_answered_by_the_speaker_label_of_the_quoted_turn():
     answer = "Andrei Kalinin: Saudi Arabia allocated a quota of 13,000 pilgrims to Russia."
     tagger = StubTagger({asked[len("Question: "):]: [], answer[len("Andrei Kalinin: "):]: [("13,000", "CARDINAL")],
                          "Andrei Kalinin": [("Andrei Kalinin", "PERSON")]})
-    first = _item(1, asked, 1.0).model_copy(update={"position": 0, "label": len("Question: "), "asked": True})
+    first = _item(1, asked, 1.0).model_copy(update={"position": 0, "label": len("Question: "), "asked": True,
+                                                    "exchange": 0})
     second = _item(2, answer, 0.9).model_copy(update={"position": 1, "label": len("Andrei Kalinin: "),
-                                                      "ref": first.ref, "voice": "Andrei Kalinin"})
+                                                      "ref": first.ref, "voice": "Andrei Kalinin", "exchange": 0})
     c = compose([first, second], "Who answered the question about the Hajj quota?", tagger)
     assert c.lead == "Andrei Kalinin" and c.text.startswith("Andrei Kalinin [2] — ")
     # not without a verb of speaking, and never the journalist's label
@@ -172,8 +173,13 @@ def test_who_said_it_is_the_voice_of_a_statement_unless_it_reports_someone_elses
     question = "Who told journalists that online consular registration was being piloted?"
     assert compose([_item(1, said).model_copy(update=voiced)], question, tagger).lead == "Anna Example"
     assert compose([_item(1, reported).model_copy(update=voiced)], question, tagger).lead == "Vera Lark"
-    # a journalist's words have no voice: a "who" question reads the sentence as before
+    # a journalist's words have no voice: no lead
     assert compose([_item(1, said)], question, tagger).lead is None
+    # a body that does the saying answers before the voice
+    announced = "The Portville Council announced new sanctions against the company on Monday."
+    tagger.table[announced] = [("The Portville Council", "ORG"), ("Monday", "DATE")]
+    assert compose([_item(1, announced).model_copy(update=voiced)], "Who announced new sanctions against the company?",
+                   tagger).lead == "The Portville Council"
 
 
 def test_a_lead_may_come_from_a_later_sentence_among_the_best_three():
@@ -269,7 +275,7 @@ def test_a_models_lead_not_in_its_passage_gives_way_to_the_extractive_lead(fake_
 
 
 def test_who_said_it_keeps_the_speaker_over_the_models_phrase(fake_assistant):
-    """The model may pick a body the passage names ("the Gosuslugi portal"); for "who said …"
+    """The model may pick a body the passage names ("the Portville portal"); for "who said …"
     the extractive lead, the passage's speaker, leads."""
     said = "Citizens can register through the Portville portal, the pilot runs in Ruritania."
     fake_assistant.entities = StubTagger({said: [("Portville", "ORG"), ("Ruritania", "GPE")]})

@@ -168,7 +168,8 @@ def test_the_same_speaker_goes_on_only_inside_a_turn_and_never_in_a_contents_lis
 
 def test_a_sentence_is_said_by_its_turns_speaker_label_else_by_the_briefings_speaker():
     text = "The cargo is ready. Question: When? It leaves soon. 💬 Vera Lark: Next week. She confirmed it."
-    parts = ["The cargo is ready.", "Question: When?", "It leaves soon.", "💬 Vera Lark: Next week.", "She confirmed it."]
+    parts = ["The cargo is ready.", "Question: When?", "It leaves soon.", "💬 Vera Lark: Next week.",
+             "She confirmed it."]
     spans = tuple((text.index(p), text.index(p) + len(p)) for p in parts)
     labels = tuple((text.index(x), text.index(x) + len(x)) for x in ("Question: ", "💬 Vera Lark: "))
     section = Section(index=0, title="Aid", kind="statement", start=0, end=len(text), body_start=0, sentences=spans,
@@ -177,6 +178,10 @@ def test_a_sentence_is_said_by_its_turns_speaker_label_else_by_the_briefings_spe
     # a statement and the answer after "Question:" are the briefing's speaker's; a named turn goes on
     assert voices == ["Anna Example", "Anna Example", "Anna Example", "Vera Lark", "Vera Lark"]
     assert evidence.voice(section, text, 0, None) is None  # a header with no speaker
+    labelled = "Answer: Soon. Sergey Lavrov (in English): Yes."
+    spans = ((0, 13), (14, len(labelled)))
+    other = section.model_copy(update={"labels": ((0, 8), (14, 42)), "sentences": spans})
+    assert [evidence.voice(other, labelled, a, "Anna Example") for a, _ in spans] == ["Anna Example", "Sergey Lavrov"]
 
 
 @pytest.mark.parametrize("sentence, entities, lead", [

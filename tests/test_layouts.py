@@ -99,6 +99,10 @@ def test_contents_heading_with_look_alike_letters_and_a_typo():
     ("Regional rail links", "Regional rail linsk", RAIL, "Regional rail links"),  # in the heading
     ("Regional rail linsk", "Regional rail links", PARA, "Regional rail links"),  # the text says neither: the heading
     ("Regional rail links", "Regional rail linsk", PARA, "Regional rail linsk"),
+    # marks or punctuation around the same words: the contents' title
+    ("Regional rail links", "**Regional rail links**", PARA, "Regional rail links"),
+    ("Regional rail links", "Regional rail links:", RAIL, "Regional rail links"),
+    ("Regional rail links", "«Regional rail links»", PARA, "Regional rail links"),
 ])
 def test_a_typo_keeps_the_spelling_the_page_uses(listed, heading, body, kept):
     b = parse(page(HEADER, "Table of contents", f"  1. {listed}", "  2. Harbour works", heading, body,

@@ -208,3 +208,16 @@ def test_an_answer_with_no_label_starts_after_the_question():
     assert climbers.answer.startswith("The search was suspended") and climbers.answer.endswith("good outcome.")
     assert border.question == "Please comment on the queues at the border."
     assert border.answer == "About 1,200 lorries are waiting. The carriers lose money every day."
+
+
+def test_an_unlabelled_answer_is_read_by_paragraphs():
+    head = "Briefing by Foreign Ministry Spokesperson Anna Example, Portville, March 5, 2020\n\n"
+    wrapped = parse(head + "Answers to media questions:\n\nBorder crossings\n\n"
+                    "Question: Please comment on the queues at the\nborder crossing near Portville.\n\n"
+                    "About 1,200 lorries are waiting.\n")
+    [ex] = wrapped.sections[0].exchanges
+    assert ex.question.endswith("near Portville.") and ex.answer == "About 1,200 lorries are waiting."
+    unanswered = parse(head + "Answers to media questions:\n\nClimbers\n\n"
+                       "Question: Two climbers have been missing since March 8.\n\nWhy was the search delayed?\n")
+    [ex] = unanswered.sections[0].exchanges
+    assert ex.question.endswith("Why was the search delayed?") and not ex.answer  # no reply is made up

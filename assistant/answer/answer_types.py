@@ -122,13 +122,18 @@ _REASON_QUESTION = re.compile(rf"\b{alternation('reason_questions')}\b", re.IGNO
 _REASON = re.compile(rf"\b{alternation('reason_words')}\b", re.IGNORECASE)
 
 
-def asks_speaker(question: str) -> bool:
-    """Whether a question asks who said something ("Who told journalists …"; lexicon
-    ``speech_verbs``): the passage's speaker answers it."""
-    return any(w in _SPEECH_VERBS for w in re.findall(r"\w+", question.lower()))
+def asks_who_said(question: str) -> bool:
+    """Whether a question asks who said something: "who" with a verb of speaking at most three
+    words on ("Who told journalists …", "Who was it that said …"; lexicon ``speech_verbs``), in a
+    question that asks for a person."""
+    wanted = expected_answer(question)
+    return wanted is not None and wanted.name == "person" and _WHO_SAID.search(question) is not None
 
 
-_SPEECH_VERBS = word_set("speech_verbs")
+_VERBS = "|".join(sorted(word_set("speech_verbs")))
+_WHO_SAID = re.compile(rf"\bwho\s+(?:[\w’'-]+\s+){{0,3}}?(?:{_VERBS})\b", re.IGNORECASE)
+# a verb of speaking right after a name, at most three words on ("<Name> has repeatedly said")
+SPEECH_VERB = re.compile(rf"[\s,]+(?:[\w’'-]+\s+){{0,3}}?(?:{_VERBS})\b", re.IGNORECASE)
 
 
 def _asks(name: str) -> re.Pattern:
@@ -169,14 +174,15 @@ def expected_answer(question: str) -> AnswerType | None:
 
 
 def main_clause(question: str) -> str | None:
-    """The question from its question word on, when a clause that opens with no question word
-    stands before it ("In the spring of 2017, as talks resumed, who …"); else None."""
+    """The question from its question word on, when a clause that sets the scene stands before it
+    ("In the spring of 2017, as talks resumed, who …"; lexicon ``scene_openings``); else None. A
+    relative clause ("Describe the talks, when …") is no question of its own."""
     first = re.match(r"\W*(\w+)", question)
-    if first is None or first.group(1).lower() in _QUESTION_WORDS:
+    if first is None or first.group(1).lower() not in _SCENE or not question.rstrip().endswith("?"):
         return None
     m = _AFTER_CLAUSE.search(question)
     return question[m.end():] if m else None
 
 
-_QUESTION_WORDS = word_set("question_words")
+_SCENE = word_set("scene_openings")
 _AFTER_CLAUSE = re.compile(rf",\s*(?={alternation('wh_words')}\b)", re.IGNORECASE)

@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Any, Iterator, Mapping, Sequence
 
-from assistant.answer.answer_types import asks_speaker, expected_answer
+from assistant.answer.answer_types import asks_who_said, expected_answer
 from assistant.answer.answerability import Decision, answer_type_failure, decide, home_country, unanswered_type
 from assistant.answer.conversation import describing_words, resolve
 from assistant.answer.entities import EntityTagger
@@ -293,7 +293,7 @@ class Assistant:
                                                             for e in chosen):
             return None, f"chose passages that hold no {wanted.name} the question asks for"
         grounded = grounded_lead(lead, chosen, question, self.entities)
-        if extractive_lead and wanted is not None and wanted.name == "person" and asks_speaker(question):
+        if extractive_lead and asks_who_said(question):
             grounded = extractive_lead  # "who said …": who says the passage, which its text may not name
         # the model picks the answer phrase; what is quoted is never less than the extractive answer
         quoted = list({e.number: e for e in [*selected, *chosen]}.values())

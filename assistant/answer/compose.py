@@ -15,9 +15,10 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
-from assistant.answer.answer_types import AnswerType, asks_speaker, expected_answer
+from assistant.answer.answer_types import SPEECH_VERB, AnswerType, asks_who_said, expected_answer
 from assistant.answer.answerability import DEMONYMS, HOW_MANY, TYPE_TOP, counted_noun, mentions_noun, noun_mention
 from assistant.answer.entities import Entity, EntityTagger
+from assistant.answer.evidence import first_replies, reply_opening
 from assistant.models import Citation, EvidenceItem
 from assistant.text import present, strip_markers, terms
 
@@ -150,8 +151,8 @@ def _lead_of(sentences: Sequence[EvidenceItem], question: str, tagger: EntityTag
     wanted = expected_answer(question)
     best = max(sentences, key=lambda e: e.score)
     after = next((e for e in sentences if e.ref == best.ref and e.position == best.position + 1), None)
-    if wanted is not None and wanted.name == "person" and asks_speaker(question):
-        return _speaker_lead(best, after, question, wanted, tagger)
+    if asks_who_said(question):
+        return _speaker_lead(best, reply_opening(best, first_replies(sentences)), question, wanted, tagger)
     return pick_lead(best.body, question, wanted, tagger) or _following_lead(after, question, wanted, tagger)
 
 
@@ -190,15 +191,21 @@ def later_lead(selected: Sequence[EvidenceItem], evidence: Sequence[EvidenceItem
     return list(selected), None
 
 
-def _speaker_lead(best: EvidenceItem, after: EvidenceItem | None, question: str, wanted: AnswerType,
+def _speaker_lead(best: EvidenceItem, reply: EvidenceItem | None, question: str, wanted: AnswerType,
                   tagger: EntityTagger) -> str | None:
-    """"Who said …": a person the best sentence names (it reports someone's words: "President
-    <Name> told the summit …"); else who says it (its turn's speaker label, or the briefing's
-    speaker), or, when it is a journalist's question, who says the quoted sentence after it;
-    else what a "who" question reads from it."""
+    """"Who said …": a person or body the best sentence has say something ("The European Union
+    announced …", a verb of speaking at most three words on), else a person it names ("President
+    <Name> addressed the summit …"), else who says it: its turn's speaker label or the briefing's
+    speaker; for a journalist's question, who says the opening of its reply. Never a phrase of a
+    journalist's words."""
+    found = wanted.answers(best.body, question, tagger)
+    sayer = next((e for e in found if SPEECH_VERB.match(best.body, e.end)), None)
+    if sayer is not None:
+        return sayer.text
+    if best.asked:
+        return reply.voice if reply is not None else None
     person = replace(wanted, labels=frozenset({"PERSON"}), role_labels=frozenset({"PERSON"}))
-    return (pick_lead(best.body, question, person, tagger) or best.voice or (after.voice if after else None)
-            or pick_lead(best.body, question, wanted, tagger))
+    return pick_lead(best.body, question, person, tagger) or best.voice
 
 
 # not a body, not a time; a number only when it counts the asked noun ("It brought together

@@ -12,12 +12,12 @@ from typing import Sequence, TypeVar
 
 import numpy as np
 
+from assistant.answer.answer_types import asks_reason, gives_reason
 from assistant.config import Settings
 from assistant.store.embedding import Embedder
 from assistant.store.index import Index
 from assistant.models import EvidenceItem, Section, SectionHit, SectionRef
 from assistant.text import Span, count_tokens, present, terms
-from assistant.answer.answer_types import asks_reason, gives_reason
 from assistant.text.lexicon import alternation, phrases
 
 
@@ -115,9 +115,10 @@ class EvidenceBuilder:
                 asked = any(e.question_start <= s.start < e.question_end for e in section.exchanges)
                 exchange = next((k for k, e in enumerate(section.exchanges)
                                  if e.question_start <= s.start < e.answer_end), -1)
+                speaker = None if asked else voice(section, briefing.text, s.start, hit.ref.speaker)
                 out.append(Candidate(rank, hit, s, s.of(briefing.text), i, asked,
                                      section.label_end(s.start) - s.start, section.goes_on(i - 1) is not None,
-                                     exchange, None if asked else voice(section, briefing.text, s.start, hit.ref.speaker)))
+                                     exchange, speaker))
         return out
 
     def _score(self, question: str, query_vec: np.ndarray, cands: list[Candidate]) -> list[tuple[float, Candidate]]:
@@ -146,6 +147,7 @@ class EvidenceBuilder:
         by_key = {(c.hit.ref.briefing_id, c.hit.ref.section_index, c.position): (sc, c) for sc, c in scored}
         chosen: list[tuple[float, Candidate]] = []
         taken: set[int] = set()
+        replies = first_replies([c for _, c in scored])
         used = 0
         for score, c in scored:
             if len(chosen) >= self.settings.answer.evidence_sentences:
@@ -157,7 +159,7 @@ class EvidenceBuilder:
                 other = by_key.get((c.hit.ref.briefing_id, c.hit.ref.section_index, c.position + offset))
                 if other is not None and id(other[1]) not in taken:
                     group.insert(0 if offset < 0 else len(group), (score - 1e-3, other[1]))
-            reply = reply_opening(c, [x for _, x in scored])
+            reply = reply_opening(c, replies)
             if reply is not None and id(reply) not in taken and all(reply is not x for _, x in group):
                 group.append((score - 2e-3, reply))
             n = sum(count_tokens(x.text) + 4 for _, x in group)
@@ -176,7 +178,8 @@ class EvidenceBuilder:
         scored = self._score(question, query_vec, cands)
         q_terms = list(dict.fromkeys(terms(question)))
         chosen = self._choose(scored, q_terms, budget_tokens or self.settings.answer.evidence_tokens)
-        reason = reason_sentence(question, [c for _, c in chosen], [c for _, c in scored if c.section_rank == 0])
+        top = [c for _, c in scored if c.section_rank == 0]
+        reason = reason_sentence(question, [c for _, c in chosen if c.section_rank == 0], top)
         if reason is not None:  # "why": the supporting section's reason, beyond the budget if need be
             chosen.append(next(x for x in scored if x[1] is reason))
         # number in reading order: by section rank, then position in the section
@@ -200,31 +203,38 @@ def reason_sentence(question: str, chosen: Sequence[S], ranked: Sequence[S]) -> 
     return next((x for x in ranked if not x.asked and gives_reason(x.body)), None)
 
 
-def reply_opening(sentence: S, others: Sequence[S]) -> S | None:
-    """The first sentence, among ``others``, of the answer to the journalist's question that
-    ``sentence`` is part of: a question is not read without the start of its reply. None for a
+def first_replies(sentences: Sequence[S]) -> dict[tuple[str, int, int], S]:
+    """The first sentence of each media question's answer among ``sentences``, by (briefing,
+    section, exchange)."""
+    out: dict[tuple[str, int, int], S] = {}
+    for x in sentences:
+        key = (x.ref.briefing_id, x.ref.section_index, x.exchange)
+        if x.exchange >= 0 and not x.asked and (key not in out or x.position < out[key].position):
+            out[key] = x
+    return out
+
+
+def reply_opening(sentence: S, replies: dict[tuple[str, int, int], S]) -> S | None:
+    """The first sentence of the answer to the journalist's question that ``sentence`` is part
+    of (``first_replies``): a question is not read without the start of its reply. None for a
     sentence that is not a journalist's."""
     if not sentence.asked or sentence.exchange < 0:
         return None
-    here = (sentence.ref.briefing_id, sentence.ref.section_index)
-    replies = [x for x in others if x.exchange == sentence.exchange and not x.asked
-               and (x.ref.briefing_id, x.ref.section_index) == here]
-    return min(replies, key=lambda x: x.position, default=None)
+    return replies.get((sentence.ref.briefing_id, sentence.ref.section_index, sentence.exchange))
 
 
 def voice(section: Section, text: str, start: int, speaker: str | None) -> str | None:
-    """Who says the sentence starting at ``start`` (not a journalist's): the name in the speaker
-    label that opened its turn ("<Name>:"), else the briefing's speaker from its header (a
-    statement, or the answer after "Question:")."""
+    """Who says the sentence starting at ``start``, if it is not a journalist's (the caller knows
+    that): the name in the speaker label that opened its turn ("<Name>:", "💬 <Name> (in
+    English):"), else the briefing's speaker from its header (a statement, or an answer after
+    "Question:" or labelled only "Answer:")."""
     opened = [(a, b) for a, b in section.labels if a <= start]
-    name = text[opened[-1][0]:opened[-1][1]] if opened else ""
-    name = re.sub(r"^\W+|\W+$", "", name)  # "💬 <Name>:" -> "<Name>"
-    if name and name.split("(")[0].strip().lower() not in QUESTION_LABELS:
-        return name
-    return speaker
+    label = text[opened[-1][0]:opened[-1][1]] if opened else ""
+    name = re.sub(r"^\W+|\W+$", "", re.split(r"[(:]", label)[0])
+    return name if name and name.lower() not in _NOT_NAMES else speaker
 
 
-QUESTION_LABELS = frozenset(q.lower() for q in phrases("question_labels"))
+_NOT_NAMES = frozenset(q.lower() for q in (*phrases("question_labels"), *phrases("answer_labels")))
 ANAPHOR = re.compile(rf"^{alternation('anaphora')}\b")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from assistant.answer.evidence import neighbours_needed, reason_sentence, reply_opening
+from assistant.answer.evidence import first_replies, neighbours_needed, reason_sentence, reply_opening
 from assistant.models import EvidenceItem
 from assistant.text import terms
 
@@ -38,8 +38,8 @@ def select_sentences(evidence: Sequence[EvidenceItem], question: str = "", max_s
             break
         chosen.update((x.position, x) for x in group)
     reason = reason_sentence(question, list(chosen.values()), ranked)
-    if reason is not None:
-        chosen[reason.position] = reason
+    if reason is not None:  # with the sentence it cannot be read without ("This was due to …")
+        chosen.update((x.position, x) for x in _with_neighbours(reason, by_position, q_terms, best=False))
     return [chosen[p] for p in sorted(chosen)]
 
 
@@ -52,7 +52,7 @@ def _with_neighbours(e: EvidenceItem, by_position: dict[int, EvidenceItem], q_te
     after = by_position.get(e.position + 1)
     if best and after is not None and after.continues:
         offsets.add(1)
-    reply = reply_opening(e, list(by_position.values()))
+    reply = reply_opening(e, first_replies(list(by_position.values())))
     if reply is not None:
         offsets.add(reply.position - e.position)
     return [e] + [by_position[e.position + off] for off in sorted(offsets) if e.position + off in by_position]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.ingest.parsing.lines import (ANSWER_LINE, QUESTION_LINE, Line, is_boilerplate, looks_like_title,
                                             next_nonblank, same_title)
@@ -23,6 +23,7 @@ class Piece:
     a_lines: list[Line]
     speaker: str | None
     heading: Line | None = None  # a title line right above the question (mirrors)
+    paragraphs: list[int] = field(default_factory=list)  # where in q_lines a paragraph starts (after a blank line)
 
     @property
     def start(self) -> int:
@@ -64,7 +65,9 @@ def split_pieces(lines: list[Line]) -> list[Piece]:
     current: Piece | None = None
     heading: Line | None = None
     in_answer = False
+    gap = False
     for i, ln in enumerate(lines):
+        gap, was_gap = not ln.text or (gap and is_boilerplate(ln)), gap
         if not ln.text or is_boilerplate(ln):
             continue
         if QUESTION_LINE.match(ln.text):
@@ -81,6 +84,8 @@ def split_pieces(lines: list[Line]) -> list[Piece]:
         if not in_answer and m:
             in_answer = True
             current.speaker = m.group(1)
+        if not in_answer and was_gap:
+            current.paragraphs.append(len(current.q_lines))
         (current.a_lines if in_answer else current.q_lines).append(ln)
     for piece in pieces:
         if not piece.a_lines:
@@ -90,11 +95,18 @@ def split_pieces(lines: list[Line]) -> list[Piece]:
 
 def _unlabelled_answer(piece: Piece) -> None:
     """A question followed by no answer label ("<Name>:", "Answer:"): the question runs to its
-    first paragraph that ends with a question mark (its first paragraph when none does), and the
-    paragraphs after it are the spokesperson's answer."""
+    first paragraph that ends with a question mark, or is its first paragraph when that one
+    asks something itself or none before the last ends so; the paragraphs after it are the
+    spokesperson's answer. When only the last paragraph ends with "?", all is the question."""
     lines = piece.q_lines
-    end = next((k for k, ln in enumerate(lines[:-1]) if ln.text.rstrip().endswith("?")), 0)
-    piece.q_lines, piece.a_lines = lines[:end + 1], lines[end + 1:]
+    starts = sorted({0, *piece.paragraphs, len(lines)})
+    paragraphs = [lines[a:b] for a, b in zip(starts, starts[1:]) if b > a]
+    asks = [p[-1].text.rstrip().endswith("?") for p in paragraphs]
+    if len(paragraphs) < 2 or (asks[-1] and not any(asks[:-1])):
+        return
+    end = 0 if "?" in " ".join(ln.text for ln in paragraphs[0]) else next((k for k, a in enumerate(asks[:-1]) if a), 0)
+    question = [ln for p in paragraphs[:end + 1] for ln in p]
+    piece.q_lines, piece.a_lines = question, lines[len(question):]
 
 
 _FOLLOW_UP = re.compile(rf"^{alternation('follow_up_openings')}\b", re.IGNORECASE)

@@ -15,10 +15,11 @@ Head = tuple[int, str, bool]  # (line index, title, from_toc)
 
 def _toc_heads(lines: list[Line], toc_titles: list[str]) -> list[Head]:
     """Lines that repeat a title of the table of contents, in its order (a title may be
-    skipped); an exact match is preferred to a fuzzy one, which keeps the better spelling of the
-    two (``_spelling``)."""
+    skipped); an exact match is preferred to a fuzzy one (a typo, or marks around the heading),
+    which keeps the better title of the two (``_spelling``)."""
     heads: list[Head] = []
     wanted = [title_key(t) for t in toc_titles]
+    page_words: Counter[str] = Counter()  # counted at the first fuzzy match
     k = 0
     for idx, ln in enumerate(lines):
         if k >= len(wanted) or not ln.text or len(ln.text) > 400 or is_boilerplate(ln):
@@ -28,20 +29,25 @@ def _toc_heads(lines: list[Line], toc_titles: list[str]) -> list[Head]:
         title = toc_titles[hit] if hit is not None else None
         if hit is None:
             hit = next((kk for kk in range(k, len(wanted)) if same_title(ln.text, toc_titles[kk])), None)
-            title = _spelling(_clean_heading(ln.text), toc_titles[hit], lines) if hit is not None else None
+            if hit is not None:
+                page_words = page_words or Counter(w for x in lines for w in _words(x.text))
+                title = _spelling(_clean_heading(ln.text), toc_titles[hit], page_words)
         if hit is not None:
             heads.append((idx, title, True))
             k = hit + 1
     return heads
 
 
-def _spelling(heading: str, listed: str, lines: list[Line]) -> str:
-    """Of a body heading and its contents title that differ by a typo, the one whose own words the
-    page uses more often ("policy" is written in the text, "polics" only in the list); the heading
-    on a tie, as it is what the cited text sits under."""
-    words = Counter(w for ln in lines for w in _words(ln.text))
+def _spelling(heading: str, listed: str, page_words: Counter[str]) -> str:
+    """Of a body heading and its contents title that match fuzzily: the contents' title when
+    their words are the same (the heading differs in its marks or punctuation: "**Title**",
+    "Title:"); when their words differ (a typo), the one whose own words the page uses more
+    often ("policy" is written in the text, "polics" only in the list), the heading on a tie, as
+    it is what the cited text sits under."""
     mine, theirs = set(_words(heading)), set(_words(listed))
-    return listed if sum(words[w] for w in theirs - mine) > sum(words[w] for w in mine - theirs) else heading
+    if mine == theirs or sum(page_words[w] for w in theirs - mine) > sum(page_words[w] for w in mine - theirs):
+        return listed
+    return heading.strip("*_ ").rstrip(":").strip()
 
 
 def _words(text: str) -> list[str]:
