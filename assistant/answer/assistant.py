@@ -278,14 +278,10 @@ class Assistant:
         too, and led by the extractive answer's lead when the model's is not grounded and none is
         read from the quoted sentences, or when the question asks who said something), or why it
         cannot be one."""
-        try:
-            reply = json.loads(raw)
-            numbers = [int(n) for n in reply.get("evidence", [])]
-            lead = str(reply.get("answer", ""))
-        except (ValueError, TypeError, AttributeError):
+        read = _read_reply(raw, evidence)
+        if read is None:
             return None, "gave no readable answer"
-        by_number = {e.number: e for e in evidence}
-        chosen = [by_number[n] for n in dict.fromkeys(numbers) if n in by_number]
+        chosen, lead = read
         if not chosen:
             return None, "chose no passage that answers the question"
         wanted = expected_answer(question)
@@ -374,3 +370,16 @@ def _quietly(job) -> None:
         job()
     except Exception:  # noqa: BLE001 - the first question that needs the model reports the error
         pass
+
+
+def _read_reply(raw: str, evidence: list[EvidenceItem]) -> tuple[list[EvidenceItem], str] | None:
+    """The evidence a model's JSON reply chooses (by number, each once) and its answer phrase;
+    None when the reply cannot be read."""
+    try:
+        reply = json.loads(raw)
+        numbers = [int(n) for n in reply.get("evidence", [])]
+        lead = str(reply.get("answer", ""))
+    except (ValueError, TypeError, AttributeError):
+        return None
+    by_number = {e.number: e for e in evidence}
+    return [by_number[n] for n in dict.fromkeys(numbers) if n in by_number], lead

@@ -144,7 +144,7 @@ class EvidenceBuilder:
                 budget: int) -> list[tuple[float, Candidate]]:
         """The best sentences, each with the neighbours it cannot be read without, within the
         sentence count and the token budget."""
-        by_key = {(c.hit.ref.briefing_id, c.hit.ref.section_index, c.position): (sc, c) for sc, c in scored}
+        by_key = {(c.hit.ref.briefing_id, c.hit.ref.section_index, c.position): c for _, c in scored}
         chosen: list[tuple[float, Candidate]] = []
         taken: set[int] = set()
         replies = first_replies([c for _, c in scored])
@@ -154,14 +154,9 @@ class EvidenceBuilder:
                 break
             if id(c) in taken:  # already chosen as a neighbour of a better sentence
                 continue
-            group = [(score, c)]
-            for offset in neighbours_needed(c.body, q_terms):
-                other = by_key.get((c.hit.ref.briefing_id, c.hit.ref.section_index, c.position + offset))
-                if other is not None and id(other[1]) not in taken:
-                    group.insert(0 if offset < 0 else len(group), (score - 1e-3, other[1]))
-            reply = reply_opening(c, replies)
-            if reply is not None and id(reply) not in taken and all(reply is not x for _, x in group):
-                group.append((score - 2e-3, reply))
+            needed = _needed(c, q_terms, by_key, replies)
+            group = [(score, c)] + [(score - less, x) for x, less in needed if id(x) not in taken]
+            group.sort(key=lambda x: x[1].position)
             n = sum(count_tokens(x.text) + 4 for _, x in group)
             if used + n > budget and chosen:
                 continue
@@ -191,6 +186,19 @@ class EvidenceBuilder:
 
 
 S = TypeVar("S", Candidate, EvidenceItem)
+
+
+def _needed(c: Candidate, q_terms: list[str], by_key: dict[tuple[str, int, int], Candidate],
+            replies: dict[tuple[str, int, int], Candidate]) -> list[tuple[Candidate, float]]:
+    """The sentences ``c`` is not read without, each with how much less than ``c`` it scores: its
+    needed neighbours, then the opening of the reply to the journalist's question it is part of."""
+    ref = c.hit.ref
+    out = [(x, 1e-3) for off in neighbours_needed(c.body, q_terms)
+           if (x := by_key.get((ref.briefing_id, ref.section_index, c.position + off))) is not None]
+    reply = reply_opening(c, replies)
+    if reply is not None and all(reply is not x for x, _ in out):
+        out.append((reply, 2e-3))
+    return out
 
 
 def reason_sentence(question: str, chosen: Sequence[S], ranked: Sequence[S]) -> S | None:

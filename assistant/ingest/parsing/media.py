@@ -80,17 +80,24 @@ def split_pieces(lines: list[Line]) -> list[Piece]:
             continue
         if current is None:
             continue
-        m = ANSWER_LINE.match(ln.text)
-        if not in_answer and m:
-            in_answer = True
-            current.speaker = m.group(1)
-        if not in_answer and was_gap:
-            current.paragraphs.append(len(current.q_lines))
-        (current.a_lines if in_answer else current.q_lines).append(ln)
+        in_answer = _add_line(current, ln, in_answer, was_gap)
     for piece in pieces:
         if not piece.a_lines:
             _unlabelled_answer(piece)
     return pieces
+
+
+def _add_line(piece: Piece, ln: Line, in_answer: bool, new_paragraph: bool) -> bool:
+    """Add a line to the question or, from its answer label on ("<Name>:"), to the answer;
+    whether the answer has begun."""
+    m = ANSWER_LINE.match(ln.text)
+    if not in_answer and m:
+        in_answer = True
+        piece.speaker = m.group(1)
+    if not in_answer and new_paragraph:
+        piece.paragraphs.append(len(piece.q_lines))
+    (piece.a_lines if in_answer else piece.q_lines).append(ln)
+    return in_answer
 
 
 def _unlabelled_answer(piece: Piece) -> None:

@@ -24,18 +24,25 @@ def _toc_heads(lines: list[Line], toc_titles: list[str]) -> list[Head]:
     for idx, ln in enumerate(lines):
         if k >= len(wanted) or not ln.text or len(ln.text) > 400 or is_boilerplate(ln):
             continue
-        key = title_key(ln.text)
-        hit = next((kk for kk in range(k, len(wanted)) if key == wanted[kk]), None)
-        title = toc_titles[hit] if hit is not None else None
+        hit, exact = _title_hit(ln.text, toc_titles, wanted, k)
         if hit is None:
-            hit = next((kk for kk in range(k, len(wanted)) if same_title(ln.text, toc_titles[kk])), None)
-            if hit is not None:
-                page_words = page_words or Counter(w for x in lines for w in _words(x.text))
-                title = _spelling(_clean_heading(ln.text), toc_titles[hit], page_words)
-        if hit is not None:
-            heads.append((idx, title, True))
-            k = hit + 1
+            continue
+        if not exact:
+            page_words = page_words or Counter(w for x in lines for w in _words(x.text))
+        heads.append((idx, toc_titles[hit] if exact else _spelling(_clean_heading(ln.text), toc_titles[hit],
+                                                                     page_words), True))
+        k = hit + 1
     return heads
+
+
+def _title_hit(text: str, toc_titles: list[str], keys: list[str], k: int) -> tuple[int | None, bool]:
+    """The first title from number ``k`` on that the line repeats exactly (folded), else the first
+    it repeats fuzzily; and whether the match is exact."""
+    key = title_key(text)
+    hit = next((kk for kk in range(k, len(keys)) if key == keys[kk]), None)
+    if hit is not None:
+        return hit, True
+    return next((kk for kk in range(k, len(keys)) if same_title(text, toc_titles[kk])), None), False
 
 
 def _spelling(heading: str, listed: str, page_words: Counter[str]) -> str:
