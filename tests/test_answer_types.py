@@ -116,6 +116,22 @@ def test_a_name_the_question_gives_is_no_answer_whatever_its_apostrophe():
     assert found == ["Orrin Vale"]
 
 
+@pytest.mark.parametrize("question, kind", [
+    ("As the leaders gathered in Portville in May 2017, who said the alliance should talk?", "person"),
+    ("Regarding the new bridge, when will it open?", "date"),
+    ("In the spring, as the talks resumed, how many delegations came?", "number"),
+    # a relative clause after the topic is no question of its own
+    ("What did the minister say about the summit, which took place in Portville?", None),
+    ("Did the minister, who was in Portville, sign it?", None),
+    ("Describe the talks with Northland, when the quotas were discussed.", None),
+    ("Has the envoy, who arrived on Monday, met the president?", None),
+    ("Please comment on the minister, who visited Portville in May.", None),
+])
+def test_a_clause_before_the_question_word_sets_the_scene(question, kind):
+    wanted = expected_answer(question)
+    assert (wanted.name if wanted else None) == kind
+
+
 @pytest.mark.parametrize("question, who_said", [
     ("Who told journalists that the talks would resume?", True), ("Who was it that said so?", True),
     ("Who is the head of state that the sanctions target?", False), ("Who will attend the summit?", False),

@@ -164,10 +164,25 @@ ANSWER_TYPES: tuple[AnswerType, ...] = tuple(AnswerType(name, _asks(name), froze
 
 def expected_answer(question: str) -> AnswerType | None:
     """The answer type a question asks for (lexicon ``answer_types.tsv``), or None (an open "what
-    did they say" question)."""
-    for t in ANSWER_TYPES:
-        if t.asks.search(question):
-            return t
+    did they say" question). A question that opens with a clause of its own ("As the leaders
+    gathered in Brussels, who said …") is read from the question word after that clause too."""
+    for text in (question, main_clause(question)):
+        for t in ANSWER_TYPES:
+            if text and t.asks.search(text):
+                return t
     return None
 
 
+def main_clause(question: str) -> str | None:
+    """The question from its question word on, when a clause that sets the scene stands before it
+    ("In the spring of 2017, as talks resumed, who …"; lexicon ``scene_openings``); else None. A
+    relative clause ("Describe the talks, when …") is no question of its own."""
+    first = re.match(r"\W*(\w+)", question)
+    if first is None or first.group(1).lower() not in _SCENE or not question.rstrip().endswith("?"):
+        return None
+    m = _AFTER_CLAUSE.search(question)
+    return question[m.end():] if m else None
+
+
+_SCENE = word_set("scene_openings")
+_AFTER_CLAUSE = re.compile(rf",\s*(?={alternation('wh_words')}\b)", re.IGNORECASE)
