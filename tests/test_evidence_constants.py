@@ -82,6 +82,28 @@ def test_a_sentence_chosen_as_a_neighbour_is_not_chosen_again():
     assert sorted(chosen) == [0, 1, 2]
 
 
+def test_a_journalists_question_is_read_with_the_opening_of_its_reply():
+    """Long questions restate the situation and match the user's question better than the reply;
+    the reply's first sentence comes with them, in the evidence and in the quote."""
+    question = "Why have the fishing talks stalled?"
+    sentences = [("Question: Northland complains that the fishing talks have stalled.", 0.9, {"asked": True, "exchange": 0}),
+                 ("What is the reason?", 0.85, {"asked": True, "exchange": 0}),
+                 ("The permits for this season have not been paid for.", 0.2, {"exchange": 0}),
+                 ("The talks will resume once they are.", 0.5, {"exchange": 0}),
+                 ("Question: And the whaling talks?", 0.1, {"asked": True, "exchange": 1})]
+    cands = [Candidate(0, HIT, Span(0, len(t)), t, i, **flags) for i, (t, _, flags) in enumerate(sentences)]
+    builder = EvidenceBuilder(None, FixedCache({t: d for t, d, _ in sentences}), Settings(_env_file=None))
+    scored = builder._score(question, np.array([1.0], dtype=np.float32), cands)
+    chosen = builder._choose(scored, ["fishing", "talks", "stalled"], 1000)
+    assert 2 in [c.position for _, c in chosen][:3]  # with the best sentence, before its turn comes
+    asked = [item(0, sentences[0][0], 1.0).model_copy(update={"asked": True, "exchange": 0, "label": 10}),
+             item(1, sentences[1][0], 0.99).model_copy(update={"asked": True, "exchange": 0})]
+    reply = item(2, sentences[2][0], 0.3).model_copy(update={"exchange": 0, "continues": False})
+    other = item(4, sentences[4][0], 0.2).model_copy(update={"asked": True, "exchange": 1})
+    assert extractive.select_sentences([*asked, reply, other], question) == [*asked, reply]
+    assert evidence.reply_opening(reply, [*asked, reply]) is None  # the reply itself needs nothing
+
+
 def test_a_why_question_quotes_the_sentence_that_gives_the_reason():
     """The topic sentence shares the question's words; the reason ("because …") comes later and
     scores lower. It is quoted, and taken into the evidence, only for a question asking why."""

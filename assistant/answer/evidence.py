@@ -147,13 +147,15 @@ class EvidenceBuilder:
         by_key = {(c.hit.ref.briefing_id, c.hit.ref.section_index, c.position): c for _, c in scored}
         chosen: list[tuple[float, Candidate]] = []
         taken: set[int] = set()
+        replies = first_replies([c for _, c in scored])
         used = 0
         for score, c in scored:
             if len(chosen) >= self.settings.answer.evidence_sentences:
                 break
             if id(c) in taken:  # already chosen as a neighbour of a better sentence
                 continue
-            group = [(score, c)] + [(score - 1e-3, x) for x in _needed(c, q_terms, by_key) if id(x) not in taken]
+            needed = _needed(c, q_terms, by_key, replies)
+            group = [(score, c)] + [(score - less, x) for x, less in needed if id(x) not in taken]
             group.sort(key=lambda x: x[1].position)
             n = sum(count_tokens(x.text) + 4 for _, x in group)
             if used + n > budget and chosen:
@@ -186,11 +188,17 @@ class EvidenceBuilder:
 S = TypeVar("S", Candidate, EvidenceItem)
 
 
-def _needed(c: Candidate, q_terms: list[str], by_key: dict[tuple[str, int, int], Candidate]) -> list[Candidate]:
-    """The neighbouring sentences ``c`` is not read without (``neighbours_needed``)."""
+def _needed(c: Candidate, q_terms: list[str], by_key: dict[tuple[str, int, int], Candidate],
+            replies: dict[tuple[str, int, int], Candidate]) -> list[tuple[Candidate, float]]:
+    """The sentences ``c`` is not read without, each with how much less than ``c`` it scores: its
+    needed neighbours, then the opening of the reply to the journalist's question it is part of."""
     ref = c.hit.ref
-    return [x for off in neighbours_needed(c.body, q_terms)
-            if (x := by_key.get((ref.briefing_id, ref.section_index, c.position + off))) is not None]
+    out = [(x, 1e-3) for off in neighbours_needed(c.body, q_terms)
+           if (x := by_key.get((ref.briefing_id, ref.section_index, c.position + off))) is not None]
+    reply = reply_opening(c, replies)
+    if reply is not None and all(reply is not x for x, _ in out):
+        out.append((reply, 2e-3))
+    return out
 
 
 def reason_sentence(question: str, chosen: Sequence[S], ranked: Sequence[S]) -> S | None:

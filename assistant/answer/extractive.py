@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from assistant.answer.evidence import neighbours_needed, reason_sentence
+from assistant.answer.evidence import first_replies, neighbours_needed, reason_sentence, reply_opening
 from assistant.models import EvidenceItem
 from assistant.text import terms
 
@@ -45,12 +45,16 @@ def select_sentences(evidence: Sequence[EvidenceItem], question: str = "", max_s
 
 def _with_neighbours(e: EvidenceItem, by_position: dict[int, EvidenceItem], q_terms: list[str],
                      best: bool) -> list[EvidenceItem]:
-    """``e`` and the neighbours quoted with it: those it cannot be read without, and for the best
-    sentence the one after it when the same speaker goes on."""
+    """``e`` and the neighbours quoted with it: those it cannot be read without (for a journalist's
+    question, the opening of its reply), and for the best sentence the one after it when the same
+    speaker goes on."""
     offsets = set(neighbours_needed(e.body, q_terms))
     after = by_position.get(e.position + 1)
     if best and after is not None and after.continues:
         offsets.add(1)
+    reply = reply_opening(e, first_replies(list(by_position.values())))
+    if reply is not None:
+        offsets.add(reply.position - e.position)
     return [e] + [by_position[e.position + off] for off in sorted(offsets) if e.position + off in by_position]
 
 
